@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import type { DatabaseKind } from './dialect.js';
+import type { Database } from './schema.js';
+
+/** An open metadata database and the facts the store needs about it. */
+export interface StoreDatabase {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<Database>;
+  /** The configured URL with any password removed, for logs and messages. */
+  readonly displayUrl: string;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL type id of int8/bigint. */
+const PG_INT8_OID = 20;
+
+/** Returns the SQLite file path of a `sqlite:` URL. */
+export function sqlitePath(url: string): string {
+  return resolve(url.slice('sqlite:'.length));
+}
+
+function openSqlite(url: string, config: Config): StoreDatabase {
+  const path = sqlitePath(url);
+  mkdirSync(dirname(path), { recursive: true });
+  const connection = new BetterSqlite3(path);
+  connection.pragma('journal_mode = WAL');
+  // FULL makes every commit durable before it is acknowledged, at the cost of one more fsync.
+  connection.pragma('synchronous = FULL');
+  connection.pragma(`busy_timeout = ${config.database.busyTimeoutMs}`);
+  connection.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return { kind: 'sqlite', db, displayUrl: `sqlite:${path}`, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, config: Config): StoreDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.database.poolSize,
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
+    statement_timeout: config.database.statementTimeoutMs || undefined,
+    // Sizes and sequence numbers stay below 2^53, so int8 values are safe as JS numbers.
+    types: {
+      getTypeParser: (oid: number, format?: string) =>
+        oid === PG_INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text'),
+    },
+  });
+  // An idle client that loses its connection emits here; without a listener the process exits.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const displayUrl = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return { kind: 'postgres', db, displayUrl, close: () => db.destroy() };
+}
+
+/** Opens the database named by `config.databaseUrl`. Does not run migrations. */
+export function openDatabase(config: Config): StoreDatabase {
+  const url = config.databaseUrl;
+  return url.startsWith('sqlite:') ? openSqlite(url, config) : openPostgres(url, config);
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { StoreError } from '../errors/store-error.js';
+import { pathPrefixes } from '../identity/relative-path.js';
+
+/** Loads a package row or raises PACKAGE_NOT_FOUND. */
+export async function loadPackageRow(db: Kysely<Database>, packageId: string) {
+  const row = await db
+    .selectFrom('artifact_packages')
+    .selectAll()
+    .where('id', '=', packageId)
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new StoreError(
+      'PACKAGE_NOT_FOUND',
+      `package ${JSON.stringify(packageId)} not found; list packages with GET /v1/packages or \`artifactstore ls\``,
+      { packageId },
+    );
+  }
+  return row;
+}
+
+/** Loads a package and raises PACKAGE_FINALIZED unless it is open. */
+export async function loadOpenPackage(db: Kysely<Database>, packageId: string) {
+  const row = await loadPackageRow(db, packageId);
+  if (row.state !== 'open') {
+    throw new StoreError(
+      'PACKAGE_FINALIZED',
+      `package ${packageId} is finalized and accepts no more changes; create a new package instead`,
+      { packageId, manifestDigest: row.manifest_digest },
+    );
+  }
+  return row;
+}
+
+/**
+ * Raises DUPLICATE_PATH when `path` is already a file of the package, and PATH_CONFLICT when it
+ * would be both a file and a directory: a stored file is a directory prefix of `path`, or `path`
+ * is a directory prefix of a stored file.
+ */
+export async function checkPathFree(db: Kysely<Database>, packageId: string, path: string) {
+  const prefixes = pathPrefixes(path);
+  const clash = await db
+    .selectFrom('artifact_files')
+    .select('path')
+    .where('package_id', '=', packageId)
+    .where((eb) =>
+      eb.or([
+        eb('path', 'in', [path, ...prefixes]),
+        eb(
+          eb.fn('substr', ['path', eb.val(1), eb.fn('length', [eb.val(`${path}/`)])]),
+          '=',
+          `${path}/`,
+        ),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  if (clash === undefined) return;
+  if (clash.path === path) {
+    throw new StoreError(
+      'DUPLICATE_PATH',
+      `package ${packageId} already has a file at ${JSON.stringify(path)}; files are immutable, so upload under another path or into a new package`,
+      { packageId, path },
+    );
+  }
+  throw new StoreError(
+    'PATH_CONFLICT',
+    `path ${JSON.stringify(path)} conflicts with file ${JSON.stringify(clash.path)} in package ${packageId}: a path cannot be both a file and a directory`,
+    { packageId, path, conflictsWith: clash.path },
+  );
+}
+
+/** Loads a retention class or raises UNKNOWN_RETENTION_CLASS listing the known ones. */
+export async function loadRetentionClass(db: Kysely<Database>, name: string) {
+  const row = await db
+    .selectFrom('retention_classes')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (row !== undefined) return row;
+  const known = await db.selectFrom('retention_classes').select('name').orderBy('name').execute();
+  throw new StoreError(
+    'UNKNOWN_RETENTION_CLASS',
+    `unknown retention class ${JSON.stringify(name)}; use one of: ${known.map((r) => r.name).join(', ')}`,
+    { retentionClass: name, known: known.map((r) => r.name) },
+  );
+}
