@@ -35,7 +35,10 @@ export interface RegistryApi {
   finalize(input: { packageId: string; actor: string }): Promise<FinalizeResult>;
 
   /** Returns the manifest bytes, verified against the manifest address. */
-  getManifest(packageId: string, format: ManifestFormat): Promise<{ digest: Digest; bytes: Buffer }>;
+  getManifest(
+    packageId: string,
+    format: ManifestFormat,
+  ): Promise<{ digest: Digest; bytes: Buffer }>;
 
   /** Returns one package. Errors: PACKAGE_NOT_FOUND. */
   getPackage(packageId: string): Promise<PackageRecord>;
@@ -44,7 +47,10 @@ export interface RegistryApi {
   listPackages(query?: ListPackagesQuery): Promise<Page<PackageRecord>>;
 
   /** Lists the files of a package in path order. */
-  listFiles(packageId: string, query?: { cursor?: string; limit?: number }): Promise<Page<FileRecord>>;
+  listFiles(
+    packageId: string,
+    query?: { cursor?: string; limit?: number },
+  ): Promise<Page<FileRecord>>;
 
   /** Returns one file record. Errors: PACKAGE_NOT_FOUND, FILE_NOT_FOUND. */
   getFile(packageId: string, path: string): Promise<FileRecord>;
