@@ -17,12 +17,24 @@ export interface Config {
   readonly database: DatabaseTuning;
 }
 
+/** Names of the storage backends a store can be configured with. */
+export const BACKEND_NAMES = ['local', 's3'] as const;
+
+/** Name of a configured storage backend, as recorded in `storage_locations`. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
 /** Storage backends: the one written to, and the ones that are read as well. */
 export interface StorageConfig {
-  /** Backend kind for new writes. */
-  readonly backend: 'local' | 's3';
+  /** Backend that new objects are written to. */
+  readonly backend: BackendName;
+  /** Every backend reads may use, the write backend first. */
+  readonly backends: readonly BackendName[];
   readonly localRoot: string;
   readonly s3?: S3Config;
+  /** Answer downloads with a redirect to a presigned URL where the backend can make one. */
+  readonly presignDownloads: boolean;
+  /** Lifetime of a presigned download URL, in seconds. */
+  readonly presignExpiresSeconds: number;
 }
 
 /** Settings of the S3-compatible backend. */
@@ -126,24 +138,66 @@ function readS3(env: Env): S3Config | undefined {
     forcePathStyle: readBoolean(env, 'ARTIFACTSTORE_S3_FORCE_PATH_STYLE', endpoint !== undefined),
     accessKeyId: env.ARTIFACTSTORE_S3_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.ARTIFACTSTORE_S3_SECRET_ACCESS_KEY || undefined,
+    presignDownloads: readBoolean(env, 'ARTIFACTSTORE_S3_PRESIGN_DOWNLOADS', false),
+    presignExpiresSeconds: readInteger(
+      env,
+      'ARTIFACTSTORE_S3_PRESIGN_EXPIRES_SECONDS',
+      300,
+      1,
+      604_800,
+    ),
   });
+}
+
+function isBackendName(value: string): value is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(value);
+}
+
+function readBackendList(env: Env, primary: BackendName): BackendName[] {
+  const raw = env.ARTIFACTSTORE_STORAGE_BACKENDS;
+  if (raw === undefined || raw.trim() === '') return [primary];
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !isBackendName(name));
+  if (unknown !== undefined) {
+    throw invalid(
+      'ARTIFACTSTORE_STORAGE_BACKENDS',
+      raw,
+      `a comma-separated list of ${BACKEND_NAMES.join(', ')}`,
+    );
+  }
+  const others = (names as BackendName[]).filter((name) => name !== primary);
+  return [primary, ...new Set(others)];
 }
 
 function readStorage(env: Env): StorageConfig {
   const backend = env.ARTIFACTSTORE_STORAGE_BACKEND || 'local';
-  if (backend !== 'local' && backend !== 's3') {
+  if (!isBackendName(backend)) {
     throw invalid('ARTIFACTSTORE_STORAGE_BACKEND', backend, '"local" or "s3"');
   }
+  const backends = readBackendList(env, backend);
   const s3 = readS3(env);
-  if (backend === 's3' && s3 === undefined) {
+  if (backends.includes('s3') && s3 === undefined) {
     throw new StoreError(
       'INVALID_CONFIG',
-      'missing ARTIFACTSTORE_S3_BUCKET: ARTIFACTSTORE_STORAGE_BACKEND=s3 needs a bucket name',
+      'missing ARTIFACTSTORE_S3_BUCKET: the s3 backend is configured but has no bucket name',
       { variable: 'ARTIFACTSTORE_S3_BUCKET' },
     );
   }
   const localRoot = env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT || DEFAULTS.localRoot;
-  return Object.freeze({ backend, localRoot: resolve(localRoot), s3 });
+  return Object.freeze({
+    backend,
+    backends: Object.freeze(backends),
+    localRoot: resolve(localRoot),
+    s3,
+    presignDownloads: readBoolean(env, 'ARTIFACTSTORE_PRESIGN_DOWNLOADS', false),
+    presignExpiresSeconds: readInteger(
+      env,
+      'ARTIFACTSTORE_PRESIGN_EXPIRES_SECONDS',
+      300,
+      1,
+      604_800,
+    ),
+  });
 }
 
 function readLogLevel(env: Env): LogLevel {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createBackend } from '../storage/create-backend.js';
+import { createBackendSet } from '../storage/backend-set.js';
 import { Registry } from './registry.js';
 
 /** Options of `openRegistry`. */
@@ -21,7 +21,7 @@ export async function openRegistry(
   options: OpenRegistryOptions = {},
 ): Promise<Registry> {
   const store = openDatabase(config);
-  const backend = createBackend(config);
+  const backends = createBackendSet(config);
   try {
     if (options.migrate !== false) {
       const applied = await migrateToLatest(store);
@@ -29,10 +29,10 @@ export async function openRegistry(
         options.logger?.info({ migration: migration.migrationName }, 'migration applied');
       }
     }
-    await backend.init();
+    await backends.init();
   } catch (err) {
-    await Promise.allSettled([store.close(), backend.close()]);
+    await Promise.allSettled([store.close(), backends.close()]);
     throw err;
   }
-  return new Registry({ config, store, backend, logger: options.logger });
+  return new Registry({ config, store, backends, logger: options.logger });
 }

@@ -18,8 +18,10 @@ import { decodeManifest, encodeManifest } from '../manifest/cbor-codec.js';
 import { renderManifestJson } from '../manifest/json-render.js';
 import { buildManifest } from '../manifest/manifest.js';
 import type { ByteRange, StorageBackend } from '../storage/backend.js';
+import type { BackendSet } from '../storage/backend-set.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
 import { checkRange, validateActor, validateMediaType } from './input-checks.js';
+import { type CopyReport, copyMissingObjects } from './storage-copy.js';
 import { validateLabel, validateMetadata } from './metadata.js';
 import {
   checkPathFree,
@@ -51,21 +53,23 @@ const DAY_MS = 86_400_000;
 export interface RegistryDeps {
   config: Config;
   store: StoreDatabase;
-  backend: StorageBackend;
+  backends: BackendSet;
   logger?: Logger;
 }
 
-/** The registry facade over one database and one storage backend. See `RegistryApi`. */
+/** The registry facade over one database and its storage backends. See `RegistryApi`. */
 export class Registry implements RegistryApi {
   readonly #config: Config;
   readonly #store: StoreDatabase;
+  readonly #backends: BackendSet;
   readonly #backend: StorageBackend;
   readonly #logger: Logger | undefined;
 
   constructor(deps: RegistryDeps) {
     this.#config = deps.config;
     this.#store = deps.store;
-    this.#backend = deps.backend;
+    this.#backends = deps.backends;
+    this.#backend = deps.backends.primary;
     this.#logger = deps.logger;
   }
 
@@ -77,6 +81,11 @@ export class Registry implements RegistryApi {
   /** The storage backend new objects are written to. */
   get backend(): StorageBackend {
     return this.#backend;
+  }
+
+  /** Every configured storage backend. */
+  get backends(): BackendSet {
+    return this.#backends;
   }
 
   async createPackage(input: CreatePackageInput): Promise<PackageRecord> {
@@ -202,8 +211,9 @@ export class Registry implements RegistryApi {
       );
     }
     const digest = row.manifest_digest as Digest;
-    const stream = await this.#backend.open(digest);
-    const bytes = await readVerified(stream, digest, digest);
+    const bytes = await this.#readWithFallback(digest, async (backend) =>
+      readVerified(await backend.open(digest), digest, `${backend.name}:${digest}`),
+    );
     if (format === 'cbor') return { digest, bytes };
     return { digest, bytes: Buffer.from(renderManifestJson(decodeManifest(bytes)), 'utf8') };
   }
@@ -329,13 +339,108 @@ export class Registry implements RegistryApi {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#backend.close(), this.#store.close()]);
+    await Promise.allSettled([this.#backends.close(), this.#store.close()]);
+  }
+
+  /**
+   * Copies every recorded object that backend `to` lacks into it, verifying each digest on
+   * arrival and recording the copy with an `object.located` event. Resumable and idempotent.
+   */
+  async copyObjects(options: {
+    to: string;
+    actor: string;
+    concurrency?: number;
+    signal?: AbortSignal;
+    onProgress?: (report: CopyReport) => void;
+  }): Promise<CopyReport> {
+    const actor = validateActor(options.actor);
+    const target = this.#backends.get(options.to);
+    if (target === undefined) {
+      const configured = this.#backends.all().map((backend) => backend.name);
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `storage backend ${JSON.stringify(options.to)} is not configured; configured backends: ${configured.join(', ')} (see ARTIFACTSTORE_STORAGE_BACKENDS)`,
+        { field: 'to', value: options.to, configured },
+      );
+    }
+    return copyMissingObjects({
+      db: this.#store.db,
+      target,
+      concurrency: options.concurrency ?? 4,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      openSource: (digest) =>
+        this.#readWithFallback(digest, (backend) => {
+          if (backend === target) throw new Error('skipping the copy target as a source');
+          return backend.open(digest);
+        }),
+      recordLocation: (digest, size) => this.#recordLocation(digest, size, target.name, actor),
+    });
+  }
+
+  async #recordLocation(digest: Digest, size: number, backend: string, actor: string) {
+    await this.#write(async (trx, recordedAt) => {
+      const existing = await trx
+        .selectFrom('storage_locations')
+        .select('digest')
+        .where('digest', '=', digest)
+        .where('backend', '=', backend)
+        .executeTakeFirst();
+      if (existing !== undefined) return;
+      const payload = { digest, size, backend };
+      await appendEvent(
+        trx,
+        { type: 'object.located', packageId: null, payload },
+        { actor, recordedAt },
+      );
+    });
+  }
+
+  /** Names of the backends that `storage_locations` records for an object. */
+  async locationsOf(digest: Digest): Promise<string[]> {
+    const rows = await this.#read(() =>
+      this.#store.db
+        .selectFrom('storage_locations')
+        .select('backend')
+        .where('digest', '=', digest)
+        .execute(),
+    );
+    return rows.map((row) => row.backend);
   }
 
   async #open(digest: Digest, size: number, range?: ByteRange): Promise<OpenedObject> {
     const checked = checkRange(range, size);
-    const stream = await this.#backend.open(digest, checked ?? undefined);
+    const stream = await this.#readWithFallback(digest, (backend) =>
+      backend.open(digest, checked ?? undefined),
+    );
     return { digest, size, range: checked, stream };
+  }
+
+  /**
+   * Runs `read` against each configured backend that holds the object, the write backend first,
+   * until one succeeds. A backend that lacks the object or fails is logged and skipped.
+   */
+  async #readWithFallback<T>(digest: Digest, read: (backend: StorageBackend) => Promise<T>) {
+    const locations = await this.locationsOf(digest);
+    const candidates = this.#backends.readOrder(locations);
+    let lastError: unknown;
+    for (const backend of candidates) {
+      try {
+        return await read(backend);
+      } catch (err) {
+        lastError = err;
+        this.#logger?.warn(
+          { err, digest, backend: backend.name },
+          'read failed, trying another location',
+        );
+      }
+    }
+    if (lastError !== undefined) throw lastError;
+    throw new StoreError(
+      'OBJECT_NOT_FOUND',
+      `object ${digest} is recorded only in backends that are not configured (${locations.join(', ') || 'none'}); add one of them to ARTIFACTSTORE_STORAGE_BACKENDS`,
+      { digest, locations },
+    );
   }
 
   async #probeDatabase(): Promise<boolean> {

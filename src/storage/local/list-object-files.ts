@@ -1,0 +1,68 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Digest, digestHex, formatDigest } from '../../identity/digest.js';
+import type { ListOptions, ListPage } from '../backend.js';
+import { resolveListLimit } from '../contract-checks.js';
+import { errorCode, toStorageError } from './fs-errors.js';
+
+const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
+const OBJECT_NAME = /^[0-9a-f]{64}$/;
+
+/**
+ * Lists the objects under `objectDir` (`<root>/blake3`) in digest order, one page at a time.
+ * Directory names sort like the digests they prefix, so walking `ab/cd/` in sorted order yields
+ * sorted digests, and directories wholly before `after` are skipped unread. Files with other
+ * names are ignored, and so are objects deleted while the walk runs.
+ */
+export async function listObjectFiles(objectDir: string, options: ListOptions): Promise<ListPage> {
+  const limit = resolveListLimit(options.limit);
+  const afterHex = options.after === undefined ? '' : digestHex(options.after);
+  const items: ListPage['items'] = [];
+  for await (const item of walkObjects(objectDir, afterHex)) {
+    items.push(item);
+    // One item past the page proves that a next page exists.
+    if (items.length > limit) {
+      items.pop();
+      return { items, next: items[items.length - 1]?.digest };
+    }
+  }
+  return { items };
+}
+
+async function* walkObjects(
+  objectDir: string,
+  afterHex: string,
+): AsyncGenerator<{ digest: Digest; size: number }> {
+  for (const first of await sortedNames(objectDir, FAN_OUT_NAME)) {
+    if (first < afterHex.slice(0, 2)) continue;
+    const firstDir = join(objectDir, first);
+    for (const second of await sortedNames(firstDir, FAN_OUT_NAME)) {
+      if (first + second < afterHex.slice(0, 4)) continue;
+      const secondDir = join(firstDir, second);
+      for (const name of await sortedNames(secondDir, OBJECT_NAME)) {
+        if (name <= afterHex || !name.startsWith(first + second)) continue;
+        const size = await sizeOf(join(secondDir, name));
+        if (size !== null) yield { digest: formatDigest(name), size };
+      }
+    }
+  }
+}
+
+async function sortedNames(dir: string, pattern: RegExp): Promise<string[]> {
+  try {
+    const names = await readdir(dir);
+    return names.filter((name) => pattern.test(name)).sort();
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return [];
+    throw toStorageError(err, 'list directory', dir);
+  }
+}
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw toStorageError(err, 'stat object', path);
+  }
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { isStoreError } from '../../errors/store-error.js';
+import { type BackendFixture, runBackendConformance } from '../conformance/backend-conformance.js';
+import { objectKey } from '../layout.js';
+import { toStorageError } from './fs-errors.js';
+import { LocalBackend } from './local-backend.js';
+import { ABANDONED_TEMP_AGE_MS } from './temp-names.js';
+
+interface LocalFixture extends BackendFixture {
+  readonly root: string;
+}
+
+async function makeLocalFixture(): Promise<LocalFixture> {
+  const root = await mkdtemp(join(tmpdir(), 'artifactstore-local-'));
+  const backend = new LocalBackend({ root });
+  await backend.init();
+  return {
+    root,
+    backend,
+    leftovers: async () => readdir(join(root, 'tmp')),
+    plantLeftovers: async () => {
+      // A temp file of a process of this host that has exited, and two old unowned entries.
+      const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+      const owned = `${encodeURIComponent(hostname())}~${deadPid}~interrupted.part`;
+      await writeFile(join(root, 'tmp', owned), 'half of an object');
+      const old = new Date(Date.now() - 2 * ABANDONED_TEMP_AGE_MS);
+      await writeFile(join(root, 'tmp', 'old-unowned.part'), 'older half');
+      await utimes(join(root, 'tmp', 'old-unowned.part'), old, old);
+      await mkdir(join(root, 'tmp', 'stray-directory'));
+      await utimes(join(root, 'tmp', 'stray-directory'), old, old);
+    },
+    reopen: async () => {
+      const restarted = new LocalBackend({ root });
+      await restarted.init();
+      return restarted;
+    },
+    dispose: async () => {
+      await backend.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+runBackendConformance('LocalBackend', makeLocalFixture);
+
+describe('LocalBackend', () => {
+  let fixture: LocalFixture;
+
+  beforeEach(async () => {
+    fixture = await makeLocalFixture();
+  });
+  afterEach(() => fixture.dispose());
+
+  it('stores objects read-only under the fan-out layout', async () => {
+    const bytes = Buffer.from('layout check');
+    const { digest } = await fixture.backend.put(Readable.from([bytes]));
+    const hex = digest.slice('blake3:'.length);
+    const path = join(fixture.root, 'blake3', hex.slice(0, 2), hex.slice(2, 4), hex);
+    assert.equal(join(fixture.root, objectKey(digest)), path);
+    const info = await stat(path);
+    assert.equal(info.size, bytes.length);
+    assert.equal(info.mode & 0o777, 0o444);
+  });
+
+  it('default name is local', () => {
+    assert.equal(fixture.backend.name, 'local');
+    assert.equal(new LocalBackend({ name: 'archive', root: fixture.root }).name, 'archive');
+  });
+
+  it('put into a broken temp directory', async () => {
+    await rm(join(fixture.root, 'tmp'), { recursive: true });
+    await writeFile(join(fixture.root, 'tmp'), 'not a directory');
+    const put = fixture.backend.put(Readable.from([Buffer.from('bytes')]));
+    await assert.rejects(put, (err: unknown) => {
+      assert.ok(isStoreError(err, 'STORAGE_ERROR'), `got ${String(err)}`);
+      assert.ok(err.message.includes(join(fixture.root, 'tmp')), err.message);
+      assert.ok(err.cause, 'keeps the filesystem error as cause');
+      return true;
+    });
+  });
+
+  it('health reports a broken temp directory', async () => {
+    await rm(join(fixture.root, 'tmp'), { recursive: true });
+    await writeFile(join(fixture.root, 'tmp'), 'not a directory');
+    const report = await fixture.backend.health();
+    assert.equal(report.ok, false);
+    assert.ok(report.detail?.includes(join(fixture.root, 'tmp')), report.detail);
+  });
+
+  it('init on a root that is a file', async () => {
+    const file = join(fixture.root, 'plain-file');
+    await writeFile(file, 'not a directory');
+    const init = new LocalBackend({ root: file }).init();
+    await assert.rejects(init, (err: unknown) => {
+      assert.ok(isStoreError(err, 'STORAGE_ERROR'), `got ${String(err)}`);
+      assert.ok(err.message.includes(file), err.message);
+      return true;
+    });
+  });
+
+  it('open with an invalid range', async () => {
+    const { digest } = await fixture.backend.put(Readable.from([Buffer.from('0123456789')]));
+    const opened = fixture.backend.open(digest, { start: 5, end: 4 });
+    await assert.rejects(opened, (err: unknown) => isStoreError(err, 'INVALID_RANGE'));
+  });
+
+  it('list skips files that are not objects', async () => {
+    const { digest } = await fixture.backend.put(Readable.from([Buffer.from('listed')]));
+    const objectDir = join(fixture.root, objectKey(digest), '..');
+    await writeFile(join(objectDir, 'notes.txt'), 'stray');
+    await mkdir(join(fixture.root, 'blake3', 'zz'), { recursive: true });
+    const page = await fixture.backend.list();
+    assert.deepEqual(page.items, [{ digest, size: 6 }]);
+  });
+
+  it('relative root resolves against the working directory', async () => {
+    const backend = new LocalBackend({ root: relative(process.cwd(), fixture.root) });
+    const { digest } = await backend.put(Readable.from([Buffer.from('relative')]));
+    const info = await stat(join(fixture.root, objectKey(digest)));
+    assert.equal(info.size, 8);
+  });
+});
+
+describe('toStorageError', () => {
+  const systemError = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+
+  it('disk full names the path and the fix', () => {
+    const err = toStorageError(systemError('ENOSPC'), 'write temp file', '/data/tmp/a.part');
+    assert.equal(err.code, 'STORAGE_ERROR');
+    assert.match(err.message, /\/data\/tmp\/a\.part/);
+    assert.match(err.message, /no space left on device/);
+    assert.equal(err.details.retryable, false);
+    assert.equal(err.details.errno, 'ENOSPC');
+  });
+
+  it('permission denied names the path and the fix', () => {
+    const cause = systemError('EACCES');
+    const err = toStorageError(cause, 'commit object', '/data/blake3/ab');
+    assert.equal(err.code, 'STORAGE_ERROR');
+    assert.match(err.message, /\/data\/blake3\/ab: permission denied; .* \(EACCES\)$/);
+    assert.equal(err.cause, cause);
+  });
+});
+
+describe('local backend shared root', () => {
+  it('keeps temp files of live processes at init', async () => {
+    const fixture = await makeLocalFixture();
+    try {
+      const live = `${encodeURIComponent(hostname())}~${process.ppid}~in-flight.part`;
+      const unowned = 'recent-unowned.part';
+      await writeFile(join(fixture.root, 'tmp', live), 'being written');
+      await writeFile(join(fixture.root, 'tmp', unowned), 'another host');
+      const second = new LocalBackend({ root: fixture.root });
+      await second.init();
+      assert.deepEqual((await readdir(join(fixture.root, 'tmp'))).sort(), [live, unowned].sort());
+    } finally {
+      await fixture.dispose();
+    }
+  });
+});

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import {
+  chmod,
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Digest, parseDigest } from '../../identity/digest.js';
+import { HashingStream } from '../../identity/hasher.js';
+import type {
+  ByteRange,
+  HealthReport,
+  ListOptions,
+  ListPage,
+  ObjectStat,
+  PutOptions,
+  PutResult,
+  StorageBackend,
+  StorageCapabilities,
+} from '../backend.js';
+import {
+  callerSideFailure,
+  checkByteRange,
+  FailureOrigin,
+  objectNotFoundError,
+  uploadAbortedError,
+  verifyPutResult,
+} from '../contract-checks.js';
+import { OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
+import { errorCode, toStorageError } from './fs-errors.js';
+import { listObjectFiles } from './list-object-files.js';
+import { syncDirectory, syncNewDirectories } from './sync-directory.js';
+import { isAbandonedTemp, newTempName } from './temp-names.js';
+
+/** Settings of a `LocalBackend`. */
+export interface LocalBackendOptions {
+  /** Backend name in configuration and views; defaults to `local`. */
+  name?: string;
+  /** Directory that contains `blake3/` and `tmp/`; made absolute at construction. */
+  root: string;
+}
+
+/** `link` errors that mean the filesystem has no hard links, so `put` falls back to `rename`. */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Storage backend on a local filesystem, laid out as in storage/layout.ts. Writes go to an
+ * exclusive temp file in `tmp/`, are fsynced and verified, and are then hard-linked into place,
+ * so a reader sees either no object or the whole verified object.
+ */
+export class LocalBackend implements StorageBackend {
+  readonly name: string;
+
+  // Filesystem calls share libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE is set), so
+  // fan-out far beyond this only queues.
+  readonly capabilities: StorageCapabilities = Object.freeze({
+    rangeReads: true,
+    presignedUrls: false,
+    maxConcurrency: 16,
+  });
+
+  readonly #root: string;
+  readonly #tempDir: string;
+
+  constructor(options: LocalBackendOptions) {
+    this.name = options.name ?? 'local';
+    this.#root = resolve(options.root);
+    this.#tempDir = join(this.#root, TEMP_PREFIX);
+  }
+
+  /**
+   * Creates the root, `blake3/` and `tmp/`, and deletes the temp files of writes that a crash
+   * interrupted (see `isAbandonedTemp`). Temp files of other live processes sharing the root stay.
+   */
+  async init(): Promise<void> {
+    const objectDir = join(this.#root, OBJECT_PREFIX);
+    try {
+      await mkdir(objectDir, { recursive: true });
+      await mkdir(this.#tempDir, { recursive: true });
+    } catch (err) {
+      throw toStorageError(err, 'create storage directories', this.#root);
+    }
+    for (const entry of await this.#readTempDir()) {
+      const path = join(this.#tempDir, entry);
+      const stats = await lstat(path).catch(() => undefined);
+      if (stats === undefined || !isAbandonedTemp(entry, stats.mtimeMs)) continue;
+      await rm(path, { recursive: true, force: true }).catch((err: unknown) => {
+        throw toStorageError(err, 'delete leftover temp file', path);
+      });
+    }
+  }
+
+  /** Streams `source` into a temp file, verifies it, then links it under its digest. */
+  async put(source: Readable, options: PutOptions = {}): Promise<PutResult> {
+    if (options.signal?.aborted) throw uploadAbortedError(options.signal);
+    const tempPath = join(this.#tempDir, newTempName());
+    const origin = new FailureOrigin().watch(source, 'source');
+    try {
+      const { digest, size } = await receive(source, tempPath, origin, options);
+      verifyPutResult(digest, size, options);
+      const created = await this.#commit(tempPath, digest);
+      return { digest, size, created };
+    } catch (err) {
+      throw (
+        callerSideFailure(err, origin.sourceFailedFirst, options.signal) ??
+        toStorageError(err, 'write temp file', tempPath)
+      );
+    } finally {
+      await rm(tempPath, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Opens the object, or `range` of it. Throws `OBJECT_NOT_FOUND` when it is absent. */
+  async open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    if (range !== undefined) checkByteRange(range);
+    const path = this.#objectPath(digest);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') throw objectNotFoundError(digest, this.name);
+      throw toStorageError(err, 'open object', path);
+    }
+    return handle.createReadStream(range === undefined ? {} : { ...range });
+  }
+
+  /** Returns the object's size, or null when it is absent. */
+  async stat(digest: Digest): Promise<ObjectStat | null> {
+    const path = this.#objectPath(digest);
+    try {
+      return { size: (await stat(path)).size };
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return null;
+      throw toStorageError(err, 'stat object', path);
+    }
+  }
+
+  /** Tells whether the object is stored. */
+  async exists(digest: Digest): Promise<boolean> {
+    return (await this.stat(digest)) !== null;
+  }
+
+  /** Deletes the object; returns false when it was already absent. Fan-out directories stay. */
+  async delete(digest: Digest): Promise<boolean> {
+    const path = this.#objectPath(digest);
+    try {
+      await rm(path);
+      return true;
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return false;
+      throw toStorageError(err, 'delete object', path);
+    }
+  }
+
+  /** Lists objects in digest order by walking the fan-out directories. */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    return listObjectFiles(join(this.#root, OBJECT_PREFIX), options);
+  }
+
+  /** Writes, fsyncs and deletes a probe file in `tmp/`. Never throws. */
+  async health(): Promise<HealthReport> {
+    const probe = join(this.#tempDir, `health-${randomUUID()}`);
+    try {
+      const handle = await open(probe, 'wx', 0o600);
+      try {
+        await handle.writeFile('health probe\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rm(probe);
+      return { ok: true };
+    } catch (err) {
+      await rm(probe, { force: true }).catch(() => undefined);
+      return { ok: false, detail: toStorageError(err, 'health probe', probe).message };
+    }
+  }
+
+  /** Nothing to release: every call opens and closes its own handles. */
+  async close(): Promise<void> {}
+
+  async #readTempDir(): Promise<string[]> {
+    try {
+      return await readdir(this.#tempDir);
+    } catch (err) {
+      throw toStorageError(err, 'list temp directory', this.#tempDir);
+    }
+  }
+
+  /**
+   * Makes the verified temp file visible under its digest. Returns false when the object already
+   * exists. `link` fails with EEXIST rather than replacing a file, so among concurrent writers of
+   * equal bytes exactly one reports `created: true` and a stored object is never replaced.
+   */
+  async #commit(tempPath: string, digest: Digest): Promise<boolean> {
+    const finalPath = this.#objectPath(digest);
+    try {
+      if (await this.#fileExists(finalPath)) return false;
+      const dir = dirname(finalPath);
+      const firstCreated = await mkdir(dir, { recursive: true });
+      if (firstCreated !== undefined) await syncNewDirectories(firstCreated, dir);
+      if (!(await linkNoReplace(tempPath, finalPath))) return false;
+      await syncDirectory(dir);
+      return true;
+    } catch (err) {
+      throw toStorageError(err, 'commit object', finalPath);
+    }
+  }
+
+  async #fileExists(path: string): Promise<boolean> {
+    try {
+      await stat(path);
+      return true;
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  #objectPath(digest: Digest): string {
+    return join(this.#root, objectKey(parseDigest(digest)));
+  }
+}
+
+/** Hard-links `from` to `to`; returns false when `to` exists. Renames where links are missing. */
+async function linkNoReplace(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw err;
+  }
+  await rename(from, to);
+  return true;
+}
+
+/**
+ * Writes `source` to a new temp file through a `HashingStream`. The file is created exclusively,
+ * fsynced before it is closed, and made read-only, so the later hard link needs no further write.
+ */
+async function receive(
+  source: Readable,
+  tempPath: string,
+  origin: FailureOrigin,
+  options: PutOptions,
+): Promise<{ digest: Digest; size: number }> {
+  const hashing = new HashingStream({ maxSize: options.maxSize });
+  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true });
+  origin.watch(sink, 'store');
+  await pipeline(source, hashing, sink, { signal: options.signal });
+  await chmod(tempPath, 0o444);
+  return { digest: hashing.hasher.digest(), size: hashing.hasher.size };
+}
