@@ -6,6 +6,10 @@ import { EXIT_CODES, exitCodeOf, isHelpOrVersion } from './exit-codes.js';
 import { Printer } from './printer.js';
 import { buildProgram } from './program.js';
 
+// Every fsync of a stored object occupies one libuv pool thread (4 by default), so concurrent
+// uploads queue behind four fsyncs. The pool starts on first use, which comes after this line.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 /** Reads `.env`; an unreadable file is a configuration error like an invalid variable. */
 function readDotEnv(): void {
   try {

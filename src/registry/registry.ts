@@ -5,7 +5,8 @@ import { VERSION } from '../config/version.js';
 import type { Config } from '../config/config.js';
 import type { StoreDatabase } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
-import { toStoreError, writeTransaction } from '../db/write-transaction.js';
+import { WriteBatcher } from '../db/write-batcher.js';
+import { toStoreError } from '../db/write-transaction.js';
 import { readVerified } from '../dataplane/read-verified.js';
 import { StoreError } from '../errors/store-error.js';
 import { appendEvent, readEvents } from '../events/event-log.js';
@@ -17,7 +18,7 @@ import { validateRelativePath } from '../identity/relative-path.js';
 import { decodeManifest, encodeManifest } from '../manifest/cbor-codec.js';
 import { renderManifestJson } from '../manifest/json-render.js';
 import { buildManifest } from '../manifest/manifest.js';
-import type { ByteRange, StorageBackend } from '../storage/backend.js';
+import type { ByteRange, PresignableBackend, StorageBackend } from '../storage/backend.js';
 import type { BackendSet } from '../storage/backend-set.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
 import { checkRange, validateActor, validateMediaType } from './input-checks.js';
@@ -64,8 +65,12 @@ export class Registry implements RegistryApi {
   readonly #backends: BackendSet;
   readonly #backend: StorageBackend;
   readonly #logger: Logger | undefined;
+  readonly #batcher: WriteBatcher;
+  /** Uploads whose bytes are being stored; their metadata writes will follow shortly. */
+  #uploadsInProgress = 0;
 
   constructor(deps: RegistryDeps) {
+    this.#batcher = new WriteBatcher(deps.store, () => this.#uploadsInProgress);
     this.#config = deps.config;
     this.#store = deps.store;
     this.#backends = deps.backends;
@@ -123,13 +128,7 @@ export class Registry implements RegistryApi {
       await loadOpenPackage(this.#store.db, packageId);
       await checkPathFree(this.#store.db, packageId, path);
     });
-    const stored = await this.#backend.put(input.body, {
-      expectedDigest,
-      expectedSize: input.expectedSize,
-      maxSize: this.#config.maxUploadBytes,
-      signal: input.signal,
-    });
-    input.signal?.throwIfAborted();
+    const stored = await this.#storeBytes(input, expectedDigest);
 
     const payload = {
       path,
@@ -138,16 +137,18 @@ export class Registry implements RegistryApi {
       mediaType,
       backend: this.#backend.name,
     };
-    await this.#write(async (trx, recordedAt) => {
+    const addedAt = await this.#write(async (trx, recordedAt) => {
       await loadOpenPackage(trx, packageId);
       await checkPathFree(trx, packageId, path);
       await appendEvent(trx, { type: 'file.added', packageId, payload }, { actor, recordedAt });
+      return recordedAt;
     });
     this.#logger?.debug(
       { packageId, path, digest: stored.digest, size: stored.size },
       'file added',
     );
-    return this.getFile(packageId, path);
+    const { digest, size } = stored;
+    return { packageId, path, digest, size, mediaType, addedAt };
   }
 
   async finalize(input: { packageId: string; actor: string }): Promise<FinalizeResult> {
@@ -311,6 +312,18 @@ export class Registry implements RegistryApi {
     return this.#open(digest, size, range);
   }
 
+  /**
+   * Presigns a download of `digest` with the first backend, in read order, that stores it and
+   * can presign. The URL expires after ARTIFACTSTORE_PRESIGN_EXPIRES_SECONDS. Returns null when
+   * no such backend stores the object, for example when it is only on the local disk.
+   */
+  async presignDownload(digest: Digest): Promise<string | null> {
+    const locations = await this.locationsOf(digest);
+    const backend = this.#backends.readOrder(locations).find(isPresignable);
+    if (backend === undefined) return null;
+    return backend.presignDownload(digest, this.#config.storage.presignExpiresSeconds);
+  }
+
   async listEvents(query: { after?: number; limit?: number } = {}): Promise<EventRecord[]> {
     const after = query.after ?? 0;
     if (!Number.isSafeInteger(after) || after < 0) {
@@ -396,6 +409,22 @@ export class Registry implements RegistryApi {
     });
   }
 
+  async #storeBytes(input: IngestFileInput, expectedDigest: Digest | undefined) {
+    this.#uploadsInProgress++;
+    try {
+      const stored = await this.#backend.put(input.body, {
+        expectedDigest,
+        expectedSize: input.expectedSize,
+        maxSize: this.#config.maxUploadBytes,
+        signal: input.signal,
+      });
+      input.signal?.throwIfAborted();
+      return stored;
+    } finally {
+      this.#uploadsInProgress--;
+    }
+  }
+
   /** Names of the backends that `storage_locations` records for an object. */
   async locationsOf(digest: Digest): Promise<string[]> {
     const rows = await this.#read(() =>
@@ -463,6 +492,14 @@ export class Registry implements RegistryApi {
 
   /** Runs `work` in a write transaction, with the time that its events record. */
   #write<T>(work: (trx: Kysely<Database>, recordedAt: string) => Promise<T>): Promise<T> {
-    return writeTransaction(this.#store, (trx) => work(trx, new Date().toISOString()));
+    // The time is read inside the transaction, so event times follow sequence order.
+    return this.#batcher.submit((trx) => work(trx, new Date().toISOString()));
   }
+}
+
+function isPresignable(backend: StorageBackend): backend is PresignableBackend {
+  return (
+    backend.capabilities.presignedUrls &&
+    typeof (backend as Partial<PresignableBackend>).presignDownload === 'function'
+  );
 }

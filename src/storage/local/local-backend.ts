@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import {
-  chmod,
   type FileHandle,
   link,
   lstat,
@@ -43,7 +42,22 @@ import { syncDirectory, syncNewDirectories } from './sync-directory.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
-export interface LocalBackendOptions {
+export /**
+ * Creates the 256 first-level fan-out directories once, so that storing an object creates at
+ * most one new directory and fsyncs one parent instead of a chain of them.
+ */
+async function createFanOutDirectories(objectDir: string): Promise<void> {
+  if ((await readdir(objectDir)).length >= 256) return;
+  for (let index = 0; index < 256; index++) {
+    await mkdir(join(objectDir, index.toString(16).padStart(2, '0')), { recursive: true });
+  }
+  await syncDirectory(objectDir);
+}
+
+/** Size of each read from an object file. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+interface LocalBackendOptions {
   /** Backend name in configuration and views; defaults to `local`. */
   name?: string;
   /** Directory that contains `blake3/` and `tmp/`; made absolute at construction. */
@@ -87,6 +101,7 @@ export class LocalBackend implements StorageBackend {
     try {
       await mkdir(objectDir, { recursive: true });
       await mkdir(this.#tempDir, { recursive: true });
+      await createFanOutDirectories(objectDir);
     } catch (err) {
       throw toStorageError(err, 'create storage directories', this.#root);
     }
@@ -131,7 +146,8 @@ export class LocalBackend implements StorageBackend {
       if (errorCode(err) === 'ENOENT') throw objectNotFoundError(digest, this.name);
       throw toStorageError(err, 'open object', path);
     }
-    return handle.createReadStream(range === undefined ? {} : { ...range });
+    // 1 MiB reads instead of the 64 KiB default cut syscalls and event-loop turns per byte served.
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...range });
   }
 
   /** Returns the object's size, or null when it is absent. */
@@ -257,9 +273,9 @@ async function receive(
   options: PutOptions,
 ): Promise<{ digest: Digest; size: number }> {
   const hashing = new HashingStream({ maxSize: options.maxSize });
-  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true });
+  // Created read-only: the mode applies to the new file, while this descriptor stays writable.
+  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o444, flush: true });
   origin.watch(sink, 'store');
   await pipeline(source, hashing, sink, { signal: options.signal });
-  await chmod(tempPath, 0o444);
   return { digest: hashing.hasher.digest(), size: hashing.hasher.size };
 }
