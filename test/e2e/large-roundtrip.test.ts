@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { dumpTables } from '../support/dump-views.js';
+import { startTestS3Server } from '../../src/storage/s3/s3rver-test-server.js';
 import { copyNodeModules, diffTrees, writeRandomFile } from '../support/fixtures.js';
 import { runCli, startServerProcess } from '../support/processes.js';
 
@@ -13,6 +14,8 @@ const MIB = 1024 * 1024;
 /** Size of the generated large file; ARTIFACTSTORE_TEST_LARGE_FILE_MIB lowers it for quick runs. */
 const LARGE_FILE_BYTES = Number(process.env.ARTIFACTSTORE_TEST_LARGE_FILE_MIB ?? 1024) * MIB;
 const MIN_FILES = 5000;
+/** Files in the S3 round trip: every file costs four requests to the in-process S3 server. */
+const MIN_FILES_S3 = 2000;
 
 function storeEnv(dir: string): Record<string, string> {
   return {
@@ -70,6 +73,7 @@ async function pushAndPull(
 describe('large directory round trip', { timeout: 900_000 }, () => {
   let work: string;
   let source: string;
+  let smallerSource: string;
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'artifactstore-e2e-'));
@@ -78,6 +82,10 @@ describe('large directory round trip', { timeout: 900_000 }, () => {
     const copied = await copyNodeModules(join(source, 'node_modules'), MIN_FILES);
     assert.ok(copied >= MIN_FILES, `only ${copied} files copied`);
     await writeRandomFile(join(source, 'large.bin'), LARGE_FILE_BYTES);
+    smallerSource = join(work, 'smaller-source');
+    await mkdir(smallerSource);
+    await copyNodeModules(join(smallerSource, 'node_modules'), MIN_FILES_S3);
+    await link(join(source, 'large.bin'), join(smallerSource, 'large.bin'));
   });
 
   after(async () => {
@@ -100,6 +108,29 @@ describe('large directory round trip', { timeout: 900_000 }, () => {
     assert.equal(replay.code, 0, replay.stderr);
     assert.match(replay.stdout, /\d+/);
     assert.equal(await dumpViews(env), before);
+    await rm(storeDir, { recursive: true, force: true });
+  });
+
+  it('pushes and pulls over HTTP with the S3 backend', async () => {
+    const s3 = await startTestS3Server();
+    const storeDir = join(work, 's3-store');
+    const env = {
+      ...storeEnv(storeDir),
+      ARTIFACTSTORE_STORAGE_BACKEND: 's3',
+      ARTIFACTSTORE_S3_ENDPOINT: s3.endpoint,
+      ARTIFACTSTORE_S3_BUCKET: s3.bucket,
+      ARTIFACTSTORE_S3_REGION: s3.region,
+      ARTIFACTSTORE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      ARTIFACTSTORE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    };
+    const server = await startServerProcess(env);
+    try {
+      await pushAndPull(env, smallerSource, join(work, 's3-pulled'), ['--server', server.url]);
+    } finally {
+      await server.stop();
+      await s3.close();
+    }
+    await rm(join(work, 's3-pulled'), { recursive: true, force: true });
     await rm(storeDir, { recursive: true, force: true });
   });
 

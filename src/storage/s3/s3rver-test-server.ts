@@ -22,6 +22,7 @@ export interface TestS3Server {
 /** Subset of s3rver's filesystem store that the multipart additions call. */
 interface S3rverStore {
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
   getObject(bucket: string, key: string, range?: Partial<ByteSpan>): Promise<S3rverObject | null>;
   putPart(
     bucket: string,
@@ -91,6 +92,7 @@ export async function startTestS3Server(): Promise<TestS3Server> {
   });
   const internals = server as unknown as S3rverInternals;
   repairFirstByteRange(internals.store);
+  keepDirectoriesOnDelete(internals.store);
   internals.middleware.unshift(multipartAdditions(internals.store));
   const address = await server.run();
   return {
@@ -225,6 +227,20 @@ async function listObjectsV2(store: S3rverStore, context: KoaContext, bucket: st
 }
 
 /** Makes a read of `bytes=0-0` return the first byte instead of the whole object. */
+/**
+ * Makes DeleteObject leave directories in place. s3rver removes a key's directory once it looks
+ * empty, which races with a concurrent PutObject into the same directory (many uploads share
+ * `staging/`): the put then fails with ENOENT as an uncaught exception.
+ */
+function keepDirectoriesOnDelete(store: S3rverStore): void {
+  store.deleteObject = async (bucket, key) => {
+    const files = ['object', 'object.md5', 'metadata.json'].map((resource) =>
+      store.getResourcePath(bucket, key, resource),
+    );
+    await Promise.all(files.map((file) => rm(file, { force: true })));
+  };
+}
+
 function repairFirstByteRange(store: S3rverStore): void {
   const getObject = store.getObject.bind(store);
   store.getObject = async (bucket, key, range) => {
