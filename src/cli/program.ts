@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../config/version.js';
 import { registerCatCommand } from './commands/cat.js';
+import { registerEventTransferCommands } from './commands/event-transfer.js';
 import { registerHealthCommand } from './commands/health.js';
 import { registerLsCommand } from './commands/ls.js';
 import { registerManifestCommand } from './commands/manifest.js';
@@ -10,6 +11,7 @@ import { registerPushCommand } from './commands/push.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerShowCommand } from './commands/show.js';
+import { registerStorageCommand } from './commands/storage-copy.js';
 import { registerVersionCommand } from './commands/version.js';
 
 /** Adds one command to the program; its actions stop when `signal` is aborted. */
@@ -26,6 +28,8 @@ const COMMANDS: CommandRegistration[] = [
   registerServeCommand,
   registerMigrateCommand,
   registerReplayCommand,
+  registerStorageCommand,
+  registerEventTransferCommands,
   registerVersionCommand,
 ];
 

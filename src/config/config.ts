@@ -138,14 +138,6 @@ function readS3(env: Env): S3Config | undefined {
     forcePathStyle: readBoolean(env, 'ARTIFACTSTORE_S3_FORCE_PATH_STYLE', endpoint !== undefined),
     accessKeyId: env.ARTIFACTSTORE_S3_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.ARTIFACTSTORE_S3_SECRET_ACCESS_KEY || undefined,
-    presignDownloads: readBoolean(env, 'ARTIFACTSTORE_S3_PRESIGN_DOWNLOADS', false),
-    presignExpiresSeconds: readInteger(
-      env,
-      'ARTIFACTSTORE_S3_PRESIGN_EXPIRES_SECONDS',
-      300,
-      1,
-      604_800,
-    ),
   });
 }
 

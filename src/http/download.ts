@@ -13,6 +13,11 @@ export interface DownloadTarget {
   mediaType: string;
   /** Opens the bytes, or only the inclusive `range` of them. */
   open(range?: ByteRange): Promise<OpenedObject>;
+  /**
+   * Returns a presigned URL of the whole content, or null when storage cannot make one. Absent
+   * when presigned downloads are turned off.
+   */
+  presign?(): Promise<string | null>;
 }
 
 function rangeDecision(request: FastifyRequest, etag: string, size: number): RangeDecision {
@@ -51,6 +56,9 @@ export async function sendDownload(
   reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
   if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
 
+  const redirect = await presignedRedirect(request, reply, target);
+  if (redirect !== undefined) return redirect;
+
   const decision = rangeDecision(request, etag, target.size);
   if (decision.kind === 'unsatisfiable') {
     reply.header('content-range', unsatisfiedContentRange(target.size));
@@ -62,6 +70,23 @@ export async function sendDownload(
     return reply.header('content-length', target.size).send();
   }
   return sendBytes(reply, target, decision.kind === 'partial' ? decision.range : undefined);
+}
+
+/**
+ * Redirects a plain GET with `307` to a presigned URL when the target can presign, so the bytes
+ * flow from storage to the client without passing through this server. HEAD and requests with
+ * a Range header are served here as before, and so is every request when no URL is available.
+ */
+async function presignedRedirect(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: DownloadTarget,
+): Promise<FastifyReply | undefined> {
+  if (request.method !== 'GET' || request.headers.range !== undefined) return undefined;
+  const url = await target.presign?.();
+  if (url === undefined || url === null) return undefined;
+  // The URL expires, so neither the redirect nor its Location may be cached.
+  return reply.code(307).header('location', url).header('cache-control', 'no-store').send();
 }
 
 async function sendBytes(

@@ -215,5 +215,10 @@ export const DOWNLOAD_RESPONSES = {
     content: { '*/*': { schema: BinarySchema } },
   },
   304: { description: 'The If-None-Match entity tag matches; no body', type: 'null' },
+  307: {
+    description:
+      'Only with ARTIFACTSTORE_PRESIGN_DOWNLOADS: Location is a short-lived presigned URL of the storage backend; no body',
+    type: 'null',
+  },
   ...ERROR_RESPONSES,
 } as const;

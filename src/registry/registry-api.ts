@@ -67,6 +67,12 @@ export interface RegistryApi {
   /** Opens a recorded object by digest. Errors: OBJECT_NOT_FOUND, RANGE_NOT_SATISFIABLE. */
   openObject(digest: Digest, range?: ByteRange): Promise<OpenedObject>;
 
+  /**
+   * Returns a short-lived URL that serves a recorded object directly from storage, signed by the
+   * first configured backend that stores it and can presign. Returns null when none can.
+   */
+  presignDownload(digest: Digest): Promise<string | null>;
+
   /** Lists events with a sequence number greater than `after`, oldest first. */
   listEvents(query?: { after?: number; limit?: number }): Promise<EventRecord[]>;
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { isStoreError } from '../errors/store-error.js';
 import type { Digest } from '../identity/digest.js';
 import type { StorageBackend } from '../storage/backend.js';
 
@@ -13,7 +14,8 @@ export interface CopyReport {
   total: number;
   copied: number;
   bytes: number;
-  failed: Array<{ digest: string; error: string }>;
+  /** Objects that could not be copied, with the error code (`STORAGE_ERROR` when it had none). */
+  failed: Array<{ digest: string; code: string; error: string }>;
 }
 
 /** What `copyMissingObjects` needs from the registry. */
@@ -77,7 +79,9 @@ export async function copyMissingObjects(deps: CopyDeps): Promise<CopyReport> {
         report.bytes += Number(size);
       } catch (err) {
         if (deps.signal?.aborted) throw err;
-        report.failed.push({ digest, error: err instanceof Error ? err.message : String(err) });
+        const code = isStoreError(err) ? err.code : 'STORAGE_ERROR';
+        const error = err instanceof Error ? err.message : String(err);
+        report.failed.push({ digest, code, error });
       }
       deps.onProgress?.(report);
     });

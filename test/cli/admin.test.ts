@@ -9,7 +9,9 @@ import {
   runCli,
   writeSampleTree,
 } from './cli-harness.js';
+import { TEST_DATABASES } from '../support/test-store.js';
 
+// Version, configuration and usage errors open no database, so these suites run once.
 describe('cli version', () => {
   it('prints the version as text', async () => {
     const result = await runCli(['version'], {});
@@ -28,81 +30,83 @@ describe('cli version', () => {
   });
 });
 
-describe('cli migrate, health and replay', () => {
-  let store: CliStore;
+for (const database of TEST_DATABASES) {
+  describe(`cli migrate, health and replay on ${database.kind}`, { skip: database.skip }, () => {
+    let store: CliStore;
 
-  before(async () => {
-    store = await createCliStore();
-  });
-
-  after(async () => {
-    await store.cleanup();
-  });
-
-  it('reports degraded health before migration', async () => {
-    const result = await runCli(['health'], store.env);
-    assert.equal(result.status, 7, result.err);
-    assert.deepEqual(parseJson(result), {
-      status: 'degraded',
-      db: 'unavailable',
-      backend: 'ok',
-      version: VERSION,
+    before(async () => {
+      store = await createCliStore(database.kind);
     });
-    assert.match(result.err, /^artifactstore: store .* is degraded: database unavailable/);
-  });
 
-  it('applies migrations on a fresh directory', async () => {
-    const result = await runCli(['migrate'], store.env);
-    assert.equal(result.status, 0, result.err);
-    assert.equal(result.out, '0001-initial  up  Success\n');
-  });
+    after(async () => {
+      await store.cleanup();
+    });
 
-  it('reports an up-to-date schema on a second run', async () => {
-    const result = await runCli(['migrate'], store.env);
-    assert.equal(result.status, 0, result.err);
-    assert.equal(result.out, 'database schema is up to date\n');
-  });
+    it('reports degraded health before migration', async () => {
+      const result = await runCli(['health'], store.env);
+      assert.equal(result.status, 7, result.err);
+      assert.deepEqual(parseJson(result), {
+        status: 'degraded',
+        db: 'unavailable',
+        backend: 'ok',
+        version: VERSION,
+      });
+      assert.match(result.err, /^artifactstore: store .* is degraded: database unavailable/);
+    });
 
-  it('reports ok health after migration', async () => {
-    const result = await runCli(['health'], store.env);
-    assert.equal(result.status, 0, result.err);
-    assert.deepEqual(parseJson(result), {
-      status: 'ok',
-      db: 'ok',
-      backend: 'ok',
-      version: VERSION,
+    it('applies migrations on a fresh directory', async () => {
+      const result = await runCli(['migrate'], store.env);
+      assert.equal(result.status, 0, result.err);
+      assert.equal(result.out, '0001-initial  up  Success\n');
+    });
+
+    it('reports an up-to-date schema on a second run', async () => {
+      const result = await runCli(['migrate'], store.env);
+      assert.equal(result.status, 0, result.err);
+      assert.equal(result.out, 'database schema is up to date\n');
+    });
+
+    it('reports ok health after migration', async () => {
+      const result = await runCli(['health'], store.env);
+      assert.equal(result.status, 0, result.err);
+      assert.deepEqual(parseJson(result), {
+        status: 'ok',
+        db: 'ok',
+        backend: 'ok',
+        version: VERSION,
+      });
+    });
+
+    it('prints the last sequence after replay', async () => {
+      const tree = join(store.dir, 'tree');
+      await writeSampleTree(tree);
+      const push = await runCli(
+        ['push', tree, '--name', 'n', '--producer', 'p', '--subject', 's'],
+        store.env,
+      );
+      assert.equal(push.status, 0, push.err);
+
+      // One event for the package, one per file (6), one for finalize.
+      const result = await runCli(['replay'], store.env);
+      assert.equal(result.status, 0, result.err);
+      assert.equal(result.out, 'replayed 8 events, last sequence 8\n');
+    });
+
+    it('drops all data with migrate --fresh', async () => {
+      const result = await runCli(['--json', 'migrate', '--fresh'], store.env);
+      assert.equal(result.status, 0, result.err);
+      assert.deepEqual(parseJson(result), {
+        migrations: [
+          { migrationName: '0001-initial', direction: 'Down', status: 'Success' },
+          { migrationName: '0001-initial', direction: 'Up', status: 'Success' },
+        ],
+      });
+      const listed = await runCli(['--json', 'ls'], store.env);
+      assert.equal(listed.status, 0, listed.err);
+      assert.deepEqual(parseJson(listed), { items: [], nextCursor: null });
     });
   });
-
-  it('prints the last sequence after replay', async () => {
-    const tree = join(store.dir, 'tree');
-    await writeSampleTree(tree);
-    const push = await runCli(
-      ['push', tree, '--name', 'n', '--producer', 'p', '--subject', 's'],
-      store.env,
-    );
-    assert.equal(push.status, 0, push.err);
-
-    // One event for the package, one per file (6), one for finalize.
-    const result = await runCli(['replay'], store.env);
-    assert.equal(result.status, 0, result.err);
-    assert.equal(result.out, 'replayed 8 events, last sequence 8\n');
-  });
-
-  it('drops all data with migrate --fresh', async () => {
-    const result = await runCli(['--json', 'migrate', '--fresh'], store.env);
-    assert.equal(result.status, 0, result.err);
-    assert.deepEqual(parseJson(result), {
-      migrations: [
-        { migrationName: '0001-initial', direction: 'Down', status: 'Success' },
-        { migrationName: '0001-initial', direction: 'Up', status: 'Success' },
-      ],
-    });
-    const listed = await runCli(['--json', 'ls'], store.env);
-    assert.equal(listed.status, 0, listed.err);
-    assert.deepEqual(parseJson(listed), { items: [], nextCursor: null });
-  });
-});
+}
 
 describe('cli configuration and usage errors', () => {
   it('exits 78 with one line for an invalid setting', async () => {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestStore, type TestDatabaseKind } from '../support/test-store.js';
 
 /** Repository root: the working directory of every CLI run. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,13 +32,22 @@ export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-/** Starts the real CLI (`node --import tsx src/cli/main.ts …`) without waiting for it. */
-export function startCli(args: readonly string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+/**
+ * Starts the real CLI (`node --import tsx src/cli/main.ts …`) without waiting for it. `input`,
+ * when given, is written to its stdin, which is closed afterwards; otherwise stdin is empty.
+ */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  input?: Buffer,
+): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: cliEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(input);
+  return child;
 }
 
 /** Collects the output of a started CLI and waits for it to exit, killing it after 60 s. */
@@ -63,30 +72,29 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-/** Runs the real CLI to completion. */
-export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
-  return collect(startCli(args, env));
+/** Runs the real CLI to completion, with `input` on its stdin when given. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  input?: Buffer,
+): Promise<CliResult> {
+  return collect(startCli(args, env, input));
 }
 
-/** A scratch store for CLI runs: a temp directory with its database and storage inside. */
+/** A scratch store for CLI runs: a temp directory with its storage, and its database. */
 export interface CliStore {
   dir: string;
   env: Record<string, string>;
   cleanup(): Promise<void>;
 }
 
-/** Creates a scratch store directory; nothing is migrated yet. */
-export async function createCliStore(): Promise<CliStore> {
-  const dir = await mkdtemp(join(tmpdir(), 'artifactstore-cli-'));
-  return {
-    dir,
-    env: {
-      ARTIFACTSTORE_DATABASE_URL: `sqlite:${join(dir, 'store.db')}`,
-      ARTIFACTSTORE_STORAGE_LOCAL_ROOT: join(dir, 'storage'),
-      ARTIFACTSTORE_LOG_LEVEL: 'silent',
-    },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
+/**
+ * Creates a scratch store on `database`: a SQLite file in the store directory, or a PostgreSQL
+ * schema of its own. Nothing is migrated yet.
+ */
+export async function createCliStore(database: TestDatabaseKind): Promise<CliStore> {
+  const store = await createTestStore(database);
+  return { dir: store.dir, env: store.env, cleanup: () => store.cleanup() };
 }
 
 /** Files of the generated tree: nested directories, an empty file, unicode names, 5 MiB. */

@@ -20,6 +20,7 @@ import {
   startCli,
   writeSampleTree,
 } from './cli-harness.js';
+import { TEST_DATABASES } from '../support/test-store.js';
 
 const LABELS = ['--name', 'sample', '--producer', 'ci', '--subject', 'build-1'];
 
@@ -39,129 +40,136 @@ async function waitForAddress(child: ChildProcess): Promise<string> {
   throw new Error(`serve printed no address: ${seen}`);
 }
 
-describe('cli against a server started with serve', () => {
-  let store: CliStore;
-  let client: CliStore;
-  let server: ChildProcess;
-  let serverExit: Promise<CliResult>;
-  let url: string;
-  let packageId: string;
+for (const database of TEST_DATABASES) {
+  describe(`cli against a server started with serve on ${database.kind}`, {
+    skip: database.skip,
+  }, () => {
+    let store: CliStore;
+    let client: CliStore;
+    let server: ChildProcess;
+    let serverExit: Promise<CliResult>;
+    let url: string;
+    let packageId: string;
 
-  before(async () => {
-    store = await createCliStore();
-    client = await createCliStore();
-    server = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], store.env);
-    url = await waitForAddress(server);
-    serverExit = collect(server);
-    await writeSampleTree(join(client.dir, 'tree'));
-  });
+    before(async () => {
+      store = await createCliStore(database.kind);
+      // The client's own store only has to stay empty, so it stays on SQLite.
+      client = await createCliStore('sqlite');
+      server = startCli(['serve', '--host', '127.0.0.1', '--port', '0'], store.env);
+      url = await waitForAddress(server);
+      serverExit = collect(server);
+      await writeSampleTree(join(client.dir, 'tree'));
+    });
 
-  after(async () => {
-    if (server.exitCode === null) server.kill('SIGKILL');
-    await Promise.all([store.cleanup(), client.cleanup()]);
-  });
+    after(async () => {
+      if (server.exitCode === null) server.kill('SIGKILL');
+      await Promise.all([store.cleanup(), client.cleanup()]);
+    });
 
-  it('reports health as GET /health does', async () => {
-    const result = await runCli(['health', '--server', url], client.env);
-    assert.equal(result.status, 0, result.err);
-    assert.deepEqual(parseJson(result), {
-      status: 'ok',
-      db: 'ok',
-      backend: 'ok',
-      version: VERSION,
+    it('reports health as GET /health does', async () => {
+      const result = await runCli(['health', '--server', url], client.env);
+      assert.equal(result.status, 0, result.err);
+      assert.deepEqual(parseJson(result), {
+        status: 'ok',
+        db: 'ok',
+        backend: 'ok',
+        version: VERSION,
+      });
+    });
+
+    it('pushes a generated directory with --server', async () => {
+      const tree = join(client.dir, 'tree');
+      const result = await runCli(['--json', 'push', tree, ...LABELS, '--server', url], client.env);
+      assert.equal(result.status, 0, result.err);
+      const output = parseJson<{ packageId: string; files: number }>(result);
+      assert.equal(output.files, SAMPLE_FILES.length);
+      packageId = output.packageId;
+    });
+
+    it('pulls every file byte for byte with ARTIFACTSTORE_SERVER_URL', async () => {
+      const target = join(client.dir, 'pulled');
+      const env = { ...client.env, ARTIFACTSTORE_SERVER_URL: url };
+      const result = await runCli(['pull', packageId, target], env);
+      assert.equal(result.status, 0, result.err);
+      assert.deepEqual(await listTree(target), SAMPLE_FILES.map((file) => file.path).sort());
+      for (const file of SAMPLE_FILES) {
+        assert.ok((await readTreeFile(target, file.path)).equals(file.content), file.path);
+      }
+    });
+
+    it('stores nothing in the local store of the client', async () => {
+      const result = await runCli(['--json', 'ls'], client.env);
+      assert.equal(result.status, 0, result.err);
+      assert.deepEqual(parseJson(result), { items: [], nextCursor: null });
+    });
+
+    it('lists, shows and reads through the server', async () => {
+      const listed = parseJson<Page<PackageRecord>>(
+        await runCli(['--json', 'ls', '--server', url], client.env),
+      );
+      assert.deepEqual(
+        listed.items.map((pkg) => pkg.id),
+        [packageId],
+      );
+
+      const shown = await runCli(['--json', 'show', packageId, '--server', url], client.env);
+      const files = parseJson<{ files: FileRecord[] }>(shown).files;
+      assert.deepEqual(
+        files.map((file) => file.path).sort(),
+        SAMPLE_FILES.map((file) => file.path).sort(),
+      );
+
+      const cbor = await runCli(
+        ['manifest', packageId, '--format', 'cbor', '--server', url],
+        client.env,
+      );
+      assert.equal(cbor.status, 0, cbor.err);
+      assert.equal(digestOf(cbor.stdout), listed.items[0]?.manifestDigest);
+
+      const unicode = await runCli(
+        ['cat', packageId, 'ünïcødé/日本語 ファイル.txt', '--server', url],
+        client.env,
+      );
+      assert.equal(unicode.status, 0, unicode.err);
+      assert.equal(unicode.out, 'こんにちは\n');
+    });
+
+    it('exits 3 with the server error for an unknown package', async () => {
+      const result = await runCli(
+        ['--json', 'show', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--server', url],
+        client.env,
+      );
+      assert.equal(result.status, 3);
+      const { error } = JSON.parse(result.err) as { error: { code: string } };
+      assert.equal(error.code, 'PACKAGE_NOT_FOUND');
+    });
+
+    it('exits 6 for a server URL that is not http', async () => {
+      const result = await runCli(['ls', '--server', 'ftp://127.0.0.1/'], client.env);
+      assert.equal(result.status, 6);
+      assert.match(result.err, /invalid server URL "ftp:\/\/127\.0\.0\.1\/"/);
+    });
+
+    it('closes gracefully on SIGTERM', async () => {
+      server.kill('SIGTERM');
+      const exit = await serverExit;
+      assert.equal(exit.status, 0, exit.err);
+      assert.match(exit.err, /server closed/);
+    });
+
+    it('exits 7 once the server is gone', async () => {
+      const result = await runCli(['ls', '--server', url], client.env);
+      assert.equal(result.status, 7);
+      assert.match(
+        result.err,
+        /cannot reach the server at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED/,
+      );
     });
   });
+}
 
-  it('pushes a generated directory with --server', async () => {
-    const tree = join(client.dir, 'tree');
-    const result = await runCli(['--json', 'push', tree, ...LABELS, '--server', url], client.env);
-    assert.equal(result.status, 0, result.err);
-    const output = parseJson<{ packageId: string; files: number }>(result);
-    assert.equal(output.files, SAMPLE_FILES.length);
-    packageId = output.packageId;
-  });
-
-  it('pulls every file byte for byte with ARTIFACTSTORE_SERVER_URL', async () => {
-    const target = join(client.dir, 'pulled');
-    const env = { ...client.env, ARTIFACTSTORE_SERVER_URL: url };
-    const result = await runCli(['pull', packageId, target], env);
-    assert.equal(result.status, 0, result.err);
-    assert.deepEqual(await listTree(target), SAMPLE_FILES.map((file) => file.path).sort());
-    for (const file of SAMPLE_FILES) {
-      assert.ok((await readTreeFile(target, file.path)).equals(file.content), file.path);
-    }
-  });
-
-  it('stores nothing in the local store of the client', async () => {
-    const result = await runCli(['--json', 'ls'], client.env);
-    assert.equal(result.status, 0, result.err);
-    assert.deepEqual(parseJson(result), { items: [], nextCursor: null });
-  });
-
-  it('lists, shows and reads through the server', async () => {
-    const listed = parseJson<Page<PackageRecord>>(
-      await runCli(['--json', 'ls', '--server', url], client.env),
-    );
-    assert.deepEqual(
-      listed.items.map((pkg) => pkg.id),
-      [packageId],
-    );
-
-    const shown = await runCli(['--json', 'show', packageId, '--server', url], client.env);
-    const files = parseJson<{ files: FileRecord[] }>(shown).files;
-    assert.deepEqual(
-      files.map((file) => file.path).sort(),
-      SAMPLE_FILES.map((file) => file.path).sort(),
-    );
-
-    const cbor = await runCli(
-      ['manifest', packageId, '--format', 'cbor', '--server', url],
-      client.env,
-    );
-    assert.equal(cbor.status, 0, cbor.err);
-    assert.equal(digestOf(cbor.stdout), listed.items[0]?.manifestDigest);
-
-    const unicode = await runCli(
-      ['cat', packageId, 'ünïcødé/日本語 ファイル.txt', '--server', url],
-      client.env,
-    );
-    assert.equal(unicode.status, 0, unicode.err);
-    assert.equal(unicode.out, 'こんにちは\n');
-  });
-
-  it('exits 3 with the server error for an unknown package', async () => {
-    const result = await runCli(
-      ['--json', 'show', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--server', url],
-      client.env,
-    );
-    assert.equal(result.status, 3);
-    const { error } = JSON.parse(result.err) as { error: { code: string } };
-    assert.equal(error.code, 'PACKAGE_NOT_FOUND');
-  });
-
-  it('exits 6 for a server URL that is not http', async () => {
-    const result = await runCli(['ls', '--server', 'ftp://127.0.0.1/'], client.env);
-    assert.equal(result.status, 6);
-    assert.match(result.err, /invalid server URL "ftp:\/\/127\.0\.0\.1\/"/);
-  });
-
-  it('closes gracefully on SIGTERM', async () => {
-    server.kill('SIGTERM');
-    const exit = await serverExit;
-    assert.equal(exit.status, 0, exit.err);
-    assert.match(exit.err, /server closed/);
-  });
-
-  it('exits 7 once the server is gone', async () => {
-    const result = await runCli(['ls', '--server', url], client.env);
-    assert.equal(result.status, 7);
-    assert.match(
-      result.err,
-      /cannot reach the server at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED/,
-    );
-  });
-});
-
+// The push is interrupted while it waits for a server, before any database is involved, so this
+// suite runs on SQLite only.
 describe('cli interrupted by SIGINT', () => {
   let store: CliStore;
   const sockets: Socket[] = [];
@@ -169,7 +177,7 @@ describe('cli interrupted by SIGINT', () => {
   const silent = createServer((socket) => sockets.push(socket));
 
   before(async () => {
-    store = await createCliStore();
+    store = await createCliStore('sqlite');
     await writeSampleTree(join(store.dir, 'tree'));
     silent.listen(0, '127.0.0.1');
     await once(silent, 'listening');

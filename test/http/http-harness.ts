@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { startServer } from '../../src/http/server.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { dumpTables } from '../support/dump-views.js';
-import { createTestStore, type TestStore } from '../support/test-store.js';
+import { createTestStore, type TestDatabaseKind, type TestStore } from '../support/test-store.js';
 
 /** Parsed JSON of a response, read field by field without declaring each shape. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read response JSON loosely and assert on it
@@ -62,9 +62,15 @@ export class HttpHarness {
     this.#pool = new Pool(url, { connections: 4 });
   }
 
-  /** Starts a server on 127.0.0.1 port 0 over a new SQLite store; logs are kept in `logLines`. */
-  static async start(env: Record<string, string> = {}): Promise<HttpHarness> {
-    const store = await createTestStore('sqlite', {
+  /**
+   * Starts a server on 127.0.0.1 port 0 over a new store on `database` (its own PostgreSQL
+   * schema, or its own SQLite file); logs are kept in `logLines`.
+   */
+  static async start(
+    database: TestDatabaseKind,
+    env: Record<string, string> = {},
+  ): Promise<HttpHarness> {
+    const store = await createTestStore(database, {
       ARTIFACTSTORE_HOST: '127.0.0.1',
       ARTIFACTSTORE_PORT: '0',
       ...env,
@@ -79,9 +85,14 @@ export class HttpHarness {
       },
     });
     const logger = createLogger('info', sink);
-    const registry = await store.open();
-    const { server, url } = await startServer({ registry, config: store.config, logger });
-    return new HttpHarness(store, registry, server, url, logLines);
+    try {
+      const registry = await store.open();
+      const { server, url } = await startServer({ registry, config: store.config, logger });
+      return new HttpHarness(store, registry, server, url, logLines);
+    } catch (err) {
+      await store.cleanup();
+      throw err;
+    }
   }
 
   /** Sends one request with `path` exactly as given (no dot-segment removal, no re-encoding). */

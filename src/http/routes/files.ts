@@ -83,7 +83,7 @@ function registerList(app: ApiServer, { registry }: RouteContext): void {
   });
 }
 
-function registerDownload(app: ApiServer, { registry }: RouteContext): void {
+function registerDownload(app: ApiServer, { registry, config }: RouteContext): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/v1/packages/:id/files/*',
@@ -101,6 +101,9 @@ function registerDownload(app: ApiServer, { registry }: RouteContext): void {
         size: file.size,
         mediaType: file.mediaType,
         open: (range) => registry.openFile(id, path, range),
+        presign: config.storage.presignDownloads
+          ? () => registry.presignDownload(file.digest)
+          : undefined,
       });
     },
   });

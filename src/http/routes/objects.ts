@@ -7,7 +7,7 @@ import { DOWNLOAD_RESPONSES, ObjectParamsSchema } from '../schemas.js';
 const OBJECT_MEDIA_TYPE = 'application/octet-stream';
 
 /** Registers the download of stored objects by content address. */
-export function registerObjectRoutes(app: ApiServer, { registry }: RouteContext): void {
+export function registerObjectRoutes(app: ApiServer, { registry, config }: RouteContext): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/v1/objects/:digest',
@@ -28,6 +28,9 @@ export function registerObjectRoutes(app: ApiServer, { registry }: RouteContext)
         size,
         mediaType: OBJECT_MEDIA_TYPE,
         open: (range) => registry.openObject(digest, range),
+        presign: config.storage.presignDownloads
+          ? () => registry.presignDownload(digest)
+          : undefined,
       });
     },
   });

@@ -179,7 +179,7 @@ describe('S3Backend on s3rver', () => {
     it('capabilities', () => {
       assert.deepEqual(fixture.backend.capabilities, {
         rangeReads: true,
-        presignedUrls: false,
+        presignedUrls: true,
         maxConcurrency: 16,
       });
       assert.equal(fixture.backend.name, 's3');

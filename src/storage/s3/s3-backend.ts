@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../config/config.js';
 import { type Digest, formatDigest, parseDigest } from '../../identity/digest.js';
 import type {
@@ -17,8 +18,8 @@ import type {
   ListPage,
   ObjectStat,
   PutOptions,
+  PresignableBackend,
   PutResult,
-  StorageBackend,
   StorageCapabilities,
 } from '../backend.js';
 import {
@@ -56,14 +57,12 @@ const DEFAULT_COPY_PART_SIZE = 512 * 1024 * 1024;
  * staging key while hashing, verifies digest and size, then copies server-side to the object key
  * and deletes the staging key. Objects live under `<prefix>blake3/…` as in storage/layout.ts.
  */
-export class S3Backend implements StorageBackend {
+export class S3Backend implements PresignableBackend {
   readonly name: string;
 
-  // NOTE: presignedUrls stays false until presignDownload() exists. It needs the package
-  // @aws-sdk/s3-request-presigner, which is not a dependency yet.
   readonly capabilities: StorageCapabilities = Object.freeze({
     rangeReads: true,
-    presignedUrls: false,
+    presignedUrls: true,
     maxConcurrency: 16,
   });
 
@@ -132,6 +131,15 @@ export class S3Backend implements StorageBackend {
       if (classifyS3Error(err) === 'not-found') throw objectNotFoundError(digest, this.name);
       throw toS3StoreError(err, this.#target('GetObject', key));
     }
+  }
+
+  /**
+   * Returns a URL that serves the whole object with a GetObject signed for `expiresInSeconds`.
+   * Signing happens locally and does not check that the object exists.
+   */
+  async presignDownload(digest: Digest, expiresInSeconds: number): Promise<string> {
+    const command = new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(digest) });
+    return getSignedUrl(this.#client, command, { expiresIn: expiresInSeconds });
   }
 
   /** Returns the object's size from HeadObject, or null when it is absent. */
