@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Config } from '../config/config.js';
 import type { DatabaseKind } from './dialect.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 /** An open metadata database and the facts the store needs about it. */
 export interface StoreDatabase {
@@ -33,7 +34,8 @@ function openSqlite(url: string, config: Config): StoreDatabase {
   connection.pragma('synchronous = FULL');
   connection.pragma(`busy_timeout = ${config.database.busyTimeoutMs}`);
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const database = withStatementCache(connection);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { kind: 'sqlite', db, displayUrl: `sqlite:${path}`, close: () => db.destroy() };
 }
 
@@ -51,6 +53,12 @@ function openPostgres(url: string, config: Config): StoreDatabase {
   });
   // An idle client that loses its connection emits here; without a listener the process exits.
   pool.on('error', () => {});
+  // A checked-out client whose connection drops between two queries emits 'error' on itself,
+  // which would also end the process. The next query on it fails with a connection error
+  // (DATABASE_UNAVAILABLE), and the pool discards the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const displayUrl = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return { kind: 'postgres', db, displayUrl, close: () => db.destroy() };

@@ -20,8 +20,8 @@ export async function openRegistry(
   config: Config,
   options: OpenRegistryOptions = {},
 ): Promise<Registry> {
+  const backends = await createBackendSet(config);
   const store = openDatabase(config);
-  const backends = createBackendSet(config);
   try {
     if (options.migrate !== false) {
       const applied = await migrateToLatest(store);

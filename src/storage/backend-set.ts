@@ -44,8 +44,8 @@ export class BackendSet {
 }
 
 /** Builds every backend that `config.storage.backends` lists. */
-export function createBackendSet(config: Config): BackendSet {
+export async function createBackendSet(config: Config): Promise<BackendSet> {
   const build = (name: BackendName) =>
     createBackend({ ...config, storage: { ...config.storage, backend: name } });
-  return new BackendSet(config.storage.backends.map(build));
+  return new BackendSet(await Promise.all(config.storage.backends.map(build)));
 }

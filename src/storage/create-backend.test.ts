@@ -11,7 +11,7 @@ import { S3Backend } from './s3/s3-backend.js';
 describe('createBackend', () => {
   it('local by default', async () => {
     const root = join(tmpdir(), 'artifactstore-create-backend');
-    const backend = createBackend(loadConfig({ ARTIFACTSTORE_STORAGE_LOCAL_ROOT: root }));
+    const backend = await createBackend(loadConfig({ ARTIFACTSTORE_STORAGE_LOCAL_ROOT: root }));
     assert.ok(backend instanceof LocalBackend);
     assert.equal(backend.name, 'local');
     await backend.close();
@@ -23,19 +23,18 @@ describe('createBackend', () => {
       ARTIFACTSTORE_S3_BUCKET: 'artifacts',
       ARTIFACTSTORE_S3_ENDPOINT: 'http://127.0.0.1:9',
     });
-    const backend = createBackend(config);
+    const backend = await createBackend(config);
     assert.ok(backend instanceof S3Backend);
     assert.equal(backend.name, 's3');
     assert.equal(backend.capabilities.rangeReads, true);
     await backend.close();
   });
 
-  it('s3 without a bucket', () => {
+  it('s3 without a bucket', async () => {
     const config = loadConfig({});
     const broken = { ...config, storage: { ...config.storage, backend: 's3' as const } };
-    assert.throws(
-      () => createBackend(broken),
-      (err: unknown) => isStoreError(err, 'INVALID_CONFIG'),
+    await assert.rejects(createBackend(broken), (err: unknown) =>
+      isStoreError(err, 'INVALID_CONFIG'),
     );
   });
 });
