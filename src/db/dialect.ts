@@ -5,7 +5,12 @@ import type { Database } from './schema.js';
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 /** Classification of a database error, used for retries and HTTP statuses. */
-export type DatabaseErrorKind = 'transient' | 'unique-violation' | 'unavailable' | 'other';
+export type DatabaseErrorKind =
+  | 'transient'
+  | 'unique-violation'
+  | 'unavailable'
+  | 'timeout'
+  | 'other';
 
 const SQLITE_TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
 const SQLITE_UNIQUE = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
@@ -13,6 +18,8 @@ const SQLITE_UNIQUE = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAIN
 const PG_TRANSIENT = new Set(['40001', '40P01', '55P03']);
 /** Connection exceptions (08xxx), admin/crash shutdown, cannot connect now, too many connections. */
 const PG_UNAVAILABLE = /^(08...|57P01|57P02|57P03|53300)$/;
+/** query_canceled: PostgreSQL raises it when `statement_timeout` expires. */
+const PG_STATEMENT_TIMEOUT = '57014';
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 /** Sorts a database error into the kinds the store reacts to. */
@@ -23,6 +30,7 @@ export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   if (SQLITE_TRANSIENT.has(code) || PG_TRANSIENT.has(code)) return 'transient';
   if (SQLITE_UNIQUE.has(code) || code === '23505') return 'unique-violation';
   if (PG_UNAVAILABLE.test(code) || NETWORK_CODES.has(code)) return 'unavailable';
+  if (code === PG_STATEMENT_TIMEOUT) return 'timeout';
   if (
     /timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
       message,

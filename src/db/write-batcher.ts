@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { StoreDatabase } from './connection.js';
 import { classifyDatabaseError } from './dialect.js';
 import type { Database } from './schema.js';
-import { writeTransaction } from './write-transaction.js';
+import { toStoreError, writeTransaction } from './write-transaction.js';
 
 /** Largest number of writes committed together. */
 export const MAX_BATCH = 64;
@@ -105,7 +105,8 @@ export class WriteBatcher {
     batch.forEach((item, index) => {
       const outcome = outcomes[index] as Outcome;
       if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
+      // A write that failed alone (a statement timeout, say) gets the same StoreError mapping.
+      else item.reject(toStoreError(outcome.error));
     });
   }
 }

@@ -8,6 +8,32 @@ import type { Database } from './schema.js';
 /** Attempts of one write transaction when the database reports a transient conflict. */
 export const WRITE_ATTEMPTS = 8;
 
+/** Last queued write of each SQLite database file in this process, keyed by its display URL. */
+const sqliteWriteQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every earlier write that this process queued on the same SQLite file. The
+ * busy timeout of better-sqlite3 waits synchronously and blocks the event loop. So a second
+ * connection in this process that waited for the lock would also stall the holder until the
+ * timeout expired, for example a finalize that holds the lock while it stores the manifest.
+ * Queueing here keeps that wait asynchronous. Other processes still wait in the busy timeout.
+ */
+export async function queueSqliteWrite<T>(
+  store: StoreDatabase,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (store.kind !== 'sqlite') return work();
+  const key = store.displayUrl;
+  const run = (sqliteWriteQueues.get(key) ?? Promise.resolve()).then(work, work);
+  const tail = run.catch(() => {});
+  sqliteWriteQueues.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (sqliteWriteQueues.get(key) === tail) sqliteWriteQueues.delete(key);
+  }
+}
+
 async function runOnce<T>(store: StoreDatabase, work: (trx: Kysely<Database>) => Promise<T>) {
   if (store.kind === 'postgres') {
     return store.db.transaction().execute(async (trx) => {
@@ -15,6 +41,10 @@ async function runOnce<T>(store: StoreDatabase, work: (trx: Kysely<Database>) =>
       return work(trx);
     });
   }
+  return queueSqliteWrite(store, () => runSqliteOnce(store, work));
+}
+
+async function runSqliteOnce<T>(store: StoreDatabase, work: (trx: Kysely<Database>) => Promise<T>) {
   // BEGIN IMMEDIATE takes SQLite's write lock up front. A deferred transaction that upgrades
   // from read to write later can fail with SQLITE_BUSY without waiting for the busy timeout.
   return store.db.connection().execute(async (connection) => {
@@ -42,6 +72,14 @@ export function toStoreError(err: unknown): unknown {
       err,
     );
   }
+  if (kind === 'timeout') {
+    return new StoreError(
+      'DATABASE_UNAVAILABLE',
+      'the metadata database did not finish a statement within ARTIFACTSTORE_DB_STATEMENT_TIMEOUT_MS; retry the request, and raise the timeout if this keeps happening',
+      { variable: 'ARTIFACTSTORE_DB_STATEMENT_TIMEOUT_MS' },
+      err,
+    );
+  }
   return err;
 }
 
@@ -49,22 +87,26 @@ export function toStoreError(err: unknown): unknown {
  * Runs `work` in one write transaction holding the store-wide write lock, so that all writers
  * are ordered and every check inside `work` sees every earlier commit. Transient conflicts
  * (SQLITE_BUSY, serialization failures, deadlocks) roll back and retry with jittered backoff, up
- * to WRITE_ATTEMPTS times; after that the caller gets CONFLICT_RETRIES_EXHAUSTED (HTTP 503).
+ * to `options.attempts` times (default WRITE_ATTEMPTS); after that the caller gets
+ * CONFLICT_RETRIES_EXHAUSTED (HTTP 503). Work that consumes a stream must pass `attempts: 1`,
+ * because a retry would run it again on what is left of the stream.
  */
 export async function writeTransaction<T>(
   store: StoreDatabase,
   work: (trx: Kysely<Database>) => Promise<T>,
+  options: { attempts?: number } = {},
 ): Promise<T> {
+  const attempts = options.attempts ?? WRITE_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await runOnce(store, work);
     } catch (err) {
       if (classifyDatabaseError(err) !== 'transient') throw toStoreError(err);
-      if (attempt >= WRITE_ATTEMPTS) {
+      if (attempt >= attempts) {
         throw new StoreError(
           'CONFLICT_RETRIES_EXHAUSTED',
-          `the database stayed busy through ${WRITE_ATTEMPTS} attempts; retry the request`,
-          { attempts: WRITE_ATTEMPTS },
+          `the database stayed busy through ${attempts} attempts; retry the request`,
+          { attempts },
           err,
         );
       }
