@@ -18,10 +18,11 @@ import { validateRelativePath } from '../identity/relative-path.js';
 import { decodeManifest, encodeManifest } from '../manifest/cbor-codec.js';
 import { renderManifestJson } from '../manifest/json-render.js';
 import { buildManifest } from '../manifest/manifest.js';
-import type { ByteRange, PresignableBackend, StorageBackend } from '../storage/backend.js';
+import type { ByteRange, StorageBackend } from '../storage/backend.js';
 import type { BackendSet } from '../storage/backend-set.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
 import { checkRange, validateActor, validateMediaType } from './input-checks.js';
+import { ObjectLocations } from './object-locations.js';
 import { type CopyReport, copyMissingObjects } from './storage-copy.js';
 import { validateLabel, validateMetadata } from './metadata.js';
 import {
@@ -66,11 +67,13 @@ export class Registry implements RegistryApi {
   readonly #backend: StorageBackend;
   readonly #logger: Logger | undefined;
   readonly #batcher: WriteBatcher;
+  readonly #locations: ObjectLocations;
   /** Uploads whose bytes are being stored; their metadata writes will follow shortly. */
   #uploadsInProgress = 0;
 
   constructor(deps: RegistryDeps) {
     this.#batcher = new WriteBatcher(deps.store, () => this.#uploadsInProgress);
+    this.#locations = new ObjectLocations(deps.store.db, deps.backends, deps.logger);
     this.#config = deps.config;
     this.#store = deps.store;
     this.#backends = deps.backends;
@@ -212,7 +215,7 @@ export class Registry implements RegistryApi {
       );
     }
     const digest = row.manifest_digest as Digest;
-    const bytes = await this.#readWithFallback(digest, async (backend) =>
+    const bytes = await this.#locations.read(digest, async (backend) =>
       readVerified(await backend.open(digest), digest, `${backend.name}:${digest}`),
     );
     if (format === 'cbor') return { digest, bytes };
@@ -318,8 +321,7 @@ export class Registry implements RegistryApi {
    * no such backend stores the object, for example when it is only on the local disk.
    */
   async presignDownload(digest: Digest): Promise<string | null> {
-    const locations = await this.locationsOf(digest);
-    const backend = this.#backends.readOrder(locations).find(isPresignable);
+    const backend = await this.#locations.presignable(digest);
     if (backend === undefined) return null;
     return backend.presignDownload(digest, this.#config.storage.presignExpiresSeconds);
   }
@@ -383,7 +385,7 @@ export class Registry implements RegistryApi {
       signal: options.signal,
       onProgress: options.onProgress,
       openSource: (digest) =>
-        this.#readWithFallback(digest, (backend) => {
+        this.#locations.read(digest, (backend) => {
           if (backend === target) throw new Error('skipping the copy target as a source');
           return backend.open(digest);
         }),
@@ -426,50 +428,16 @@ export class Registry implements RegistryApi {
   }
 
   /** Names of the backends that `storage_locations` records for an object. */
-  async locationsOf(digest: Digest): Promise<string[]> {
-    const rows = await this.#read(() =>
-      this.#store.db
-        .selectFrom('storage_locations')
-        .select('backend')
-        .where('digest', '=', digest)
-        .execute(),
-    );
-    return rows.map((row) => row.backend);
+  locationsOf(digest: Digest): Promise<string[]> {
+    return this.#locations.of(digest);
   }
 
   async #open(digest: Digest, size: number, range?: ByteRange): Promise<OpenedObject> {
     const checked = checkRange(range, size);
-    const stream = await this.#readWithFallback(digest, (backend) =>
+    const stream = await this.#locations.read(digest, (backend) =>
       backend.open(digest, checked ?? undefined),
     );
     return { digest, size, range: checked, stream };
-  }
-
-  /**
-   * Runs `read` against each configured backend that holds the object, the write backend first,
-   * until one succeeds. A backend that lacks the object or fails is logged and skipped.
-   */
-  async #readWithFallback<T>(digest: Digest, read: (backend: StorageBackend) => Promise<T>) {
-    const locations = await this.locationsOf(digest);
-    const candidates = this.#backends.readOrder(locations);
-    let lastError: unknown;
-    for (const backend of candidates) {
-      try {
-        return await read(backend);
-      } catch (err) {
-        lastError = err;
-        this.#logger?.warn(
-          { err, digest, backend: backend.name },
-          'read failed, trying another location',
-        );
-      }
-    }
-    if (lastError !== undefined) throw lastError;
-    throw new StoreError(
-      'OBJECT_NOT_FOUND',
-      `object ${digest} is recorded only in backends that are not configured (${locations.join(', ') || 'none'}); add one of them to ARTIFACTSTORE_STORAGE_BACKENDS`,
-      { digest, locations },
-    );
   }
 
   async #probeDatabase(): Promise<boolean> {
@@ -495,11 +463,4 @@ export class Registry implements RegistryApi {
     // The time is read inside the transaction, so event times follow sequence order.
     return this.#batcher.submit((trx) => work(trx, new Date().toISOString()));
   }
-}
-
-function isPresignable(backend: StorageBackend): backend is PresignableBackend {
-  return (
-    backend.capabilities.presignedUrls &&
-    typeof (backend as Partial<PresignableBackend>).presignDownload === 'function'
-  );
 }
