@@ -60,7 +60,8 @@ export function toStoreError(error: unknown): StoreError {
 
 /** Builds the problem document of `error` for `request`. 5xx documents carry no details. */
 export function buildProblem(error: StoreError, request: FastifyRequest): Problem {
-  const internal = error.httpStatus >= 500;
+  // A 503 states a condition the client can act on (retry later), not an internal fault.
+  const internal = error.httpStatus >= 500 && error.httpStatus !== 503;
   return {
     ...(internal ? {} : error.details),
     type: problemType(error.code),
@@ -75,12 +76,15 @@ export function buildProblem(error: StoreError, request: FastifyRequest): Proble
 
 /**
  * Sends `error` as a problem document and logs it: 5xx at error with the original error under
- * `err`, 4xx at info with the code only. When the request body was not read to the end, the
+ * `err`, except 503, which is logged at warn and rate-limited; 4xx at info with the code only. When the request body was not read to the end, the
  * response closes the connection so that the client stops sending it.
  */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const storeError = toStoreError(error);
-  if (storeError.httpStatus >= 500) {
+  if (storeError.httpStatus === 503) {
+    logUnavailable(request, error, storeError);
+    reply.header('retry-after', '1');
+  } else if (storeError.httpStatus >= 500) {
     request.log.error({ err: error, code: storeError.code }, 'request failed');
   } else {
     request.log.info({ code: storeError.code, detail: storeError.message }, 'request rejected');
@@ -89,6 +93,31 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   if (!request.raw.complete) reply.header('connection', 'close');
   const problem = buildProblem(storeError, request);
   reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(problem));
+}
+
+/** Interval between two log lines about the same unavailable dependency, in milliseconds. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
+
+const lastUnavailableLog = new Map<string, { at: number; suppressed: number }>();
+
+/**
+ * Logs a 503 at warn: the first one of its code, then at most one line every
+ * UNAVAILABLE_LOG_INTERVAL_MS that counts the ones left out. During a database outage every
+ * request fails the same way, and one line per request would flood the log.
+ */
+function logUnavailable(request: FastifyRequest, error: unknown, storeError: StoreError): void {
+  const now = Date.now();
+  const last = lastUnavailableLog.get(storeError.code);
+  if (last !== undefined && now - last.at < UNAVAILABLE_LOG_INTERVAL_MS) {
+    last.suppressed++;
+    return;
+  }
+  const suppressed = last?.suppressed ?? 0;
+  lastUnavailableLog.set(storeError.code, { at: now, suppressed: 0 });
+  request.log.warn(
+    { err: error, code: storeError.code, suppressed },
+    'request failed: dependency unavailable',
+  );
 }
 
 /** Installs the problem+json error handler and the 404 handler for unknown routes. */
