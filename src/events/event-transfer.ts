@@ -6,7 +6,7 @@ import type { StoreDatabase } from '../db/connection.js';
 import { classifyDatabaseError } from '../db/dialect.js';
 import { type Database, VIEW_TABLES } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
-import { StoreError } from '../errors/store-error.js';
+import { StoreError, isStoreError } from '../errors/store-error.js';
 import {
   formatEventLine,
   formatHeaderLine,
@@ -15,6 +15,7 @@ import {
 } from './event-lines.js';
 import { readEvents, toRow } from './event-log.js';
 import type { RecordedEvent } from './event-types.js';
+import { checkEventApplies } from './view-checks.js';
 import { applyEvent } from './view-writer.js';
 
 export { EVENT_EXPORT_FORMAT, EVENT_EXPORT_VERSION } from './event-lines.js';
@@ -106,6 +107,17 @@ async function insertBatch(trx: Kysely<Database>, batch: RecordedEvent[]): Promi
   if (batch.length === 0) return;
   await trx.insertInto('events').values(batch.map(toRow)).execute();
   for (const event of batch) {
+    try {
+      await checkEventApplies(trx, event);
+    } catch (err) {
+      if (!isStoreError(err)) throw err;
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `invalid event export: event ${event.seq} (${event.type}) breaks a rule of the store (${err.code}: ${err.message}), so the log cannot be replayed; export the events again from the source store`,
+        { seq: event.seq, type: event.type, rule: err.code },
+        err,
+      );
+    }
     try {
       await applyEvent(trx, event);
     } catch (err) {

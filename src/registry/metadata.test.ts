@@ -147,9 +147,31 @@ describe('validateMetadata', () => {
     assert.ok(err.message.includes('150 bytes'), err.message);
   });
 
+  it('rejects integers beyond the safe range', () => {
+    const parsed = JSON.parse('{"a":{"i":12345678901234567890}}');
+    const err = catchError(() => validateMetadata(parsed, LIMIT));
+    assert.equal(err.code, 'INVALID_METADATA');
+    assert.equal(err.details.rule, 'unsafe-integer');
+    assert.equal(err.details.location, '$.a.i');
+    assert.ok(err.message.includes('$.a.i'), err.message);
+    assert.ok(err.message.includes('cannot be stored exactly'), err.message);
+    assert.ok(err.message.includes('send it as a string'), err.message);
+    assert.equal(metadataRule({ a: [-(2 ** 53)] }), 'unsafe-integer');
+    assert.equal(metadataRule({ a: 1e300 }), 'unsafe-integer');
+  });
+
+  it('accepts the safe integer bounds and fractions', () => {
+    const value = { max: Number.MAX_SAFE_INTEGER, min: Number.MIN_SAFE_INTEGER, f: 1.5e-300 };
+    assert.deepEqual(validateMetadata(value, LIMIT), value);
+  });
+
   it('returns a copy equal to its JSON round trip', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 })), (value) => {
+        if (hasUnsafeInteger(value)) {
+          assert.equal(metadataRule(value, Number.POSITIVE_INFINITY), 'unsafe-integer');
+          return;
+        }
         const output = validateMetadata(value, Number.POSITIVE_INFINITY);
         assert.deepEqual(JSON.parse(JSON.stringify(output)), JSON.parse(JSON.stringify(value)));
       }),
@@ -157,7 +179,20 @@ describe('validateMetadata', () => {
   });
 });
 
+/** Tells whether a JSON value contains an integer beyond ±Number.MAX_SAFE_INTEGER. */
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(hasUnsafeInteger);
+}
+
 describe('validateLabel', () => {
+  it('keeps the raw value in details', () => {
+    const err = catchError(() => validateLabel('name', 'a\u0000b'));
+    assert.equal(err.details.value, 'a\u0000b');
+    assert.ok(err.message.includes('"a\\u0000b"'), err.message);
+  });
+
   it('returns a valid label unchanged', () => {
     assert.equal(validateLabel('name', 'nightly build'), 'nightly build');
     assert.equal(validateLabel('producer', '\u{1f680}'.repeat(256)), '\u{1f680}'.repeat(256));

@@ -18,6 +18,7 @@ export type MetadataRule =
   | 'not-json'
   | 'too-deep'
   | 'lone-surrogate'
+  | 'unsafe-integer'
   | 'too-large';
 
 /** Package fields validated by `validateLabel`. */
@@ -26,14 +27,17 @@ export type LabelField = 'name' | 'producer' | 'subject';
 /**
  * Validates package metadata and returns a deep copy of it. The value must be a plain object
  * whose contents are only JSON values: null, booleans, finite numbers, well-formed Unicode
- * strings, arrays without holes and plain objects with string keys. Nesting may be at most
- * 32 levels deep, and the JSON text (`JSON.stringify`) at most `maxBytes` UTF-8 bytes. `-0` is
+ * strings, arrays without holes and plain objects with string keys. Integers must lie within
+ * ±Number.MAX_SAFE_INTEGER, because JSON.parse already rounded any larger one, so the stored value
+ * would differ from the one sent. Nesting may be at most 32 levels deep, and the JSON text (`JSON.stringify`) at most `maxBytes` UTF-8 bytes. `-0` is
  * accepted and kept, because JSON and CBOR both write it as `0`.
  *
  * @throws StoreError INVALID_METADATA naming the rule broken and, for a size violation, the size
  *   and the limit.
  */
 export function validateMetadata(value: unknown, maxBytes: number): Metadata {
+  // NOTE: duplicate keys in a JSON body cannot be detected here, because JSON.parse has already
+  // kept the last value of each key. Detecting them needs a parser that reports duplicates.
   if (!isPlainObject(value)) {
     throw invalidMetadata(
       'not-an-object',
@@ -69,7 +73,7 @@ export function validateLabel(field: LabelField, value: unknown): string {
   const shown = typeof value === 'string' ? ` ${quoteForMessage(value)}` : '';
   throw new StoreError('INVALID_ARGUMENT', `invalid ${field}${shown}: ${reason}`, {
     field,
-    ...(typeof value === 'string' ? { value: quoteForMessage(value) } : {}),
+    ...(typeof value === 'string' ? { value } : {}),
   });
 }
 
@@ -90,10 +94,7 @@ function findLabelProblem(value: unknown): string | undefined {
 function copyValue(value: unknown, at: string, depth: number): JsonValue {
   if (value === null || typeof value === 'boolean') return value;
 
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) return value;
-    throw invalidMetadata('not-json', `${value} is not a JSON number`, at);
-  }
+  if (typeof value === 'number') return checkNumber(value, at);
   if (typeof value === 'string') {
     checkString(value, at);
     return value;
@@ -133,6 +134,17 @@ function copyObject(object: object, at: string, depth: number): Metadata {
   }
   // Object.fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
   return Object.fromEntries(entries);
+}
+
+function checkNumber(value: number, at: string): number {
+  if (!Number.isFinite(value))
+    throw invalidMetadata('not-json', `${value} is not a JSON number`, at);
+  if (!Number.isInteger(value) || Math.abs(value) <= Number.MAX_SAFE_INTEGER) return value;
+
+  const reason =
+    `the integer ${value} is beyond ±${Number.MAX_SAFE_INTEGER} and cannot be stored exactly; ` +
+    'send it as a string';
+  throw invalidMetadata('unsafe-integer', reason, at);
 }
 
 function checkDepth(at: string, depth: number): void {

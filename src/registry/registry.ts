@@ -30,7 +30,7 @@ import {
   loadOpenPackage,
   loadPackageRow,
   loadRetentionClass,
-} from './package-checks.js';
+} from '../events/view-checks.js';
 import type {
   CreatePackageInput,
   EventRecord,

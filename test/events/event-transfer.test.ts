@@ -290,7 +290,40 @@ describe('event import rejections', () => {
         const index = fileAddedIndex();
         return renumber([...lines.slice(0, index + 1), lines[index]!, ...lines.slice(index + 1)]);
       },
-      /repeats a row that an earlier event created/,
+      /breaks a rule of the store \(DUPLICATE_PATH/,
+    ],
+    [
+      'a file added after its package was finalized',
+      () => {
+        const index = fileAddedIndex();
+        const finalized = lines.findIndex((line) => line.includes('"type":"package.finalized"'));
+        const moved = [...lines.slice(0, index), ...lines.slice(index + 1, finalized + 1)];
+        return renumber([...moved, lines[index]!, ...lines.slice(finalized + 1)]);
+      },
+      /breaks a rule of the store \(PACKAGE_FINALIZED/,
+    ],
+    [
+      'an unknown retention class',
+      () =>
+        join([
+          lines[0]!,
+          edit(lines[1]!, (e) => {
+            (e.payload as Record<string, unknown>).retentionClass = 'forever-ish';
+          }),
+          ...lines.slice(2),
+        ]),
+      /breaks a rule of the store \(UNKNOWN_RETENTION_CLASS/,
+    ],
+    [
+      'a file with an invalid path',
+      () => {
+        const index = fileAddedIndex();
+        const broken = edit(lines[index]!, (e) => {
+          (e.payload as Record<string, unknown>).path = '../escape';
+        });
+        return join([...lines.slice(0, index), broken, ...lines.slice(index + 1)]);
+      },
+      /breaks a rule of the store \(INVALID_PATH/,
     ],
   ];
 

@@ -1,7 +1,13 @@
+/**
+ * Checks of the current views that a change must pass before its event is appended. The registry
+ * runs them before every write, and event import runs them before applying each imported event.
+ */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { StoreError } from '../errors/store-error.js';
-import { pathPrefixes } from '../identity/relative-path.js';
+import { parseDigest } from '../identity/digest.js';
+import { pathPrefixes, validateRelativePath } from '../identity/relative-path.js';
+import type { RecordedEvent } from './event-types.js';
 
 /** Loads a package row or raises PACKAGE_NOT_FOUND. */
 export async function loadPackageRow(db: Kysely<Database>, packageId: string) {
@@ -85,4 +91,30 @@ export async function loadRetentionClass(db: Kysely<Database>, name: string) {
     `unknown retention class ${JSON.stringify(name)}; use one of: ${known.map((r) => r.name).join(', ')}`,
     { retentionClass: name, known: known.map((r) => r.name) },
   );
+}
+
+/**
+ * Raises the StoreError that the registry would have raised had `event` been requested as a
+ * change against the current views: an unknown retention class, a file added to a finalized or
+ * missing package, a path that is taken or conflicts, a malformed path or digest, and so on.
+ */
+export async function checkEventApplies(db: Kysely<Database>, event: RecordedEvent): Promise<void> {
+  switch (event.type) {
+    case 'package.created':
+      await loadRetentionClass(db, event.payload.retentionClass);
+      return;
+    case 'file.added':
+      validateRelativePath(event.payload.path);
+      parseDigest(event.payload.digest);
+      await loadOpenPackage(db, event.packageId);
+      await checkPathFree(db, event.packageId, event.payload.path);
+      return;
+    case 'package.finalized':
+      parseDigest(event.payload.manifestDigest);
+      await loadOpenPackage(db, event.packageId);
+      return;
+    case 'object.located':
+      parseDigest(event.payload.digest);
+      return;
+  }
 }
