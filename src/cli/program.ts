@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../config/version.js';
 import { registerCatCommand } from './commands/cat.js';
 import { registerEventTransferCommands } from './commands/event-transfer.js';
+import { registerFinalizeCommand } from './commands/finalize.js';
 import { registerHealthCommand } from './commands/health.js';
 import { registerLsCommand } from './commands/ls.js';
 import { registerManifestCommand } from './commands/manifest.js';
@@ -22,6 +23,7 @@ const COMMANDS: CommandRegistration[] = [
   registerPullCommand,
   registerLsCommand,
   registerShowCommand,
+  registerFinalizeCommand,
   registerManifestCommand,
   registerCatCommand,
   registerHealthCommand,

@@ -18,7 +18,7 @@ import type { FileDownload, FileUpload, NewPackage, StoreClient } from './store-
 export interface HttpClientOptions {
   /** Base URL of the server, such as `http://127.0.0.1:8000`. */
   server: string;
-  /** Sent as `X-Actor` and recorded on every change. */
+  /** Sent percent-encoded as `X-Actor` and recorded on every change. */
   actor: string;
   /** Connections kept open to the server; match it to the number of transfers in flight. */
   connections?: number;
@@ -150,7 +150,8 @@ export class HttpClient implements StoreClient {
       response = await request(url, {
         dispatcher: this.#agent,
         method,
-        headers: { 'x-actor': this.#actor, ...options.headers },
+        // Header values must be latin1, so the actor travels percent-encoded as UTF-8.
+        headers: { 'x-actor': encodeURIComponent(this.#actor), ...options.headers },
         body: options.body,
         signal: this.#requestSignal(options.signal),
       });

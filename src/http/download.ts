@@ -31,9 +31,21 @@ function rangeDecision(request: FastifyRequest, etag: string, size: number): Ran
 function rangeNotSatisfiable(target: DownloadTarget, header: string | undefined): StoreError {
   return new StoreError(
     'RANGE_NOT_SATISFIABLE',
-    `range "${header}" lies outside the ${target.size} bytes of ${target.digest}; request a range that starts below ${target.size}`,
+    `range ${JSON.stringify(header)} is not satisfiable: ${unsatisfiableReason(target, header)}`,
     { range: header, size: target.size },
   );
+}
+
+/** States why `decideRange` found no byte to send: an empty file, `bytes=-0`, or a start past the end. */
+function unsatisfiableReason(target: DownloadTarget, header = ''): string {
+  const { size, digest } = target;
+  if (size === 0) {
+    return `${digest} is empty (0 bytes), so it has no bytes to range over; request it without a Range header`;
+  }
+  if (/=[\s,]*-/.test(header)) {
+    return `a suffix range must select at least 1 of the ${size} bytes of ${digest}, for example bytes=-1`;
+  }
+  return `it starts past the end of ${digest}, which is ${size} bytes long; start the range at a byte from 0 to ${size - 1}`;
 }
 
 /**

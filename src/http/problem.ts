@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, StoreError, isStoreError } from '../errors/store-error.js';
+import { explainBodyTooLarge, explainRoutingError } from './framework-errors.js';
 import { fromValidationError } from './validation.js';
 
 /** Base URI of the `type` member of problem documents. The code follows, lowercase and dashed. */
@@ -120,9 +121,31 @@ function logUnavailable(request: FastifyRequest, error: unknown, storeError: Sto
   );
 }
 
+/** Limits that problem documents name. */
+export interface ProblemLimits {
+  /** Maximum size of package metadata as JSON text, in bytes. */
+  maxMetadataBytes: number;
+}
+
+/**
+ * Handles the errors that Fastify's router raises before any hook runs (its `frameworkErrors`
+ * option), such as a URL that is not valid percent-encoded UTF-8, as problem documents.
+ */
+export function sendFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  // The onRequest hook that sets this header does not run for these requests.
+  reply.header('x-request-id', request.id);
+  sendProblem(explainRoutingError(error, request), request, reply);
+}
+
 /** Installs the problem+json error handler and the 404 handler for unknown routes. */
-export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+export function registerProblemHandlers(app: FastifyInstance, limits: ProblemLimits): void {
+  app.setErrorHandler((error, request, reply) => {
+    sendProblem(explainBodyTooLarge(error, request, limits.maxMetadataBytes), request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
     const error = new StoreError(
       'ROUTE_NOT_FOUND',

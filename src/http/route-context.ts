@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { RegistryApi } from '../registry/registry-api.js';
+import { decodeActorHeader } from './actor-header.js';
 
 /** The Fastify instance that routes are registered on, with TypeBox type inference. */
 export type ApiServer = FastifyInstance<
@@ -28,10 +29,14 @@ export interface RouteContext {
 /** Actor recorded when a request has no `X-Actor` header. */
 export const ANONYMOUS_ACTOR = 'anonymous';
 
-/** Returns the actor of a change: the `X-Actor` header, or `anonymous` when it is absent or empty. */
+/**
+ * Returns the actor of a change: the `X-Actor` header decoded by `decodeActorHeader` (raw UTF-8
+ * or percent-encoded UTF-8), or `anonymous` when it is absent or empty.
+ */
 export function actorOf(request: FastifyRequest): string {
   const header = request.headers['x-actor'];
-  const actor = Array.isArray(header) ? header[0] : header;
+  const raw = Array.isArray(header) ? header[0] : header;
+  const actor = raw === undefined ? undefined : decodeActorHeader(raw);
   return actor === undefined || actor.trim() === '' ? ANONYMOUS_ACTOR : actor;
 }
 

@@ -112,14 +112,20 @@ export const ObjectParamsSchema = Type.Object({
   digest: Type.String({ description: 'Content address: "blake3:" and 64 lowercase hex digits' }),
 });
 
+/** Description of the `X-Actor` header in the OpenAPI document. */
+const ACTOR_HEADER_DESCRIPTION =
+  'Who performs the change, recorded in events; default anonymous. Send names outside ASCII ' +
+  'percent-encoded as UTF-8 (encodeURIComponent), for example j%C3%BCrgen; raw UTF-8 bytes are ' +
+  'also accepted. A value with an invalid %XX escape is rejected with INVALID_ARGUMENT.';
+
 /** Request headers naming who performs a change. */
 export const ActorHeadersSchema = Type.Object({
-  'x-actor': Type.Optional(Type.String({ description: 'Recorded in events; default anonymous' })),
+  'x-actor': Type.Optional(Type.String({ description: ACTOR_HEADER_DESCRIPTION })),
 });
 
 /** Request headers of a file upload. */
 export const UploadHeadersSchema = Type.Object({
-  'x-actor': Type.Optional(Type.String({ description: 'Recorded in events; default anonymous' })),
+  'x-actor': Type.Optional(Type.String({ description: ACTOR_HEADER_DESCRIPTION })),
   'x-expected-digest': Type.Optional(
     Type.String({ description: 'Rejects the upload unless the bytes have this content address' }),
   ),

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { VERSION } from '../config/version.js';
 import type { RegistryApi } from '../registry/registry-api.js';
-import { registerProblemHandlers } from './problem.js';
+import { registerProblemHandlers, sendFrameworkError } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import type { ApiServer, RouteContext } from './route-context.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -67,6 +67,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app: ApiServer = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: jsonBodyLimit(config),
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON is the only request body outside the upload route, which installs its own parser.
@@ -74,7 +75,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; they must not drop or coerce fields on the way out.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, { maxMetadataBytes: config.maxMetadataBytes });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -240,7 +240,19 @@ describe('validateRelativePath', () => {
     assert.ok(isStoreError(error, 'INVALID_PATH'));
     assert.ok(error.message.includes('"bad\\u0000\\u0085/x"'), error.message);
     assert.ok(error.message.includes('U+0000'), error.message);
-    assert.equal(error.details.path, '"bad\\u0000\\u0085/x"');
+    assert.equal(error.details.path, 'bad\u0000\u0085/x');
+  });
+
+  it('keeps the raw path in details', () => {
+    for (const path of ['a/../b', 'a\u0000b', '/abs', 'x'.repeat(1100)]) {
+      try {
+        validateRelativePath(path);
+        assert.fail(`accepted ${quoteForMessage(path)}`);
+      } catch (err) {
+        assert.ok(isStoreError(err, 'INVALID_PATH'));
+        assert.equal(err.details.path, path);
+      }
+    }
   });
 
   it('accepts exactly the paths meeting every rule', () => {

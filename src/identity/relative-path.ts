@@ -125,6 +125,7 @@ function findNormalizationRule(path: string): BrokenRule | undefined {
 }
 
 function invalidPath(path: string, rule: PathRule, reason: string): StoreError {
+  // The quoting belongs to the message only: details carry the path as it was received.
   const shown = quoteForMessage(path);
-  return new StoreError('INVALID_PATH', `invalid path ${shown}: ${reason}`, { path: shown, rule });
+  return new StoreError('INVALID_PATH', `invalid path ${shown}: ${reason}`, { path, rule });
 }

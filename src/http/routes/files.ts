@@ -1,4 +1,6 @@
 import { sendDownload } from '../download.js';
+import { explainUploadMediaType } from '../framework-errors.js';
+import { sendProblem } from '../problem.js';
 import { type ApiServer, type RouteContext, actorOf, fileLocation } from '../route-context.js';
 import {
   DOWNLOAD_RESPONSES,
@@ -29,6 +31,9 @@ export async function registerFileRoutes(app: ApiServer, context: RouteContext):
 function registerUpload(scope: ApiServer, { registry, config }: RouteContext): void {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  scope.setErrorHandler((error, request, reply) => {
+    sendProblem(explainUploadMediaType(error, request), request, reply);
+  });
 
   scope.put(
     '/v1/packages/:id/files/*',
