@@ -8,7 +8,7 @@ import { toStoreError, writeTransaction } from './write-transaction.js';
 export const MAX_BATCH = 64;
 
 /**
- * Longest wait for more writes before a commit, in milliseconds, and only while writes are known
+ * Maximum wait for more writes before a commit, in milliseconds, and only while writes are known
  * to be on their way (see `expectedWrites`). One commit costs about one fsync, so a short wait
  * that lets several writes share it raises throughput under concurrent uploads.
  */

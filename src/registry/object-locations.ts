@@ -8,8 +8,8 @@ import type { PresignableBackend, StorageBackend } from '../storage/backend.js';
 import type { BackendSet } from '../storage/backend-set.js';
 
 /**
- * Where objects are stored: reads `storage_locations` and runs reads against the configured
- * backends that hold an object, the write backend first.
+ * Lookup of object locations. Reads `storage_locations` and runs reads against the configured
+ * backends that store an object, the write backend first.
  */
 export class ObjectLocations {
   readonly #db: Kysely<Database>;
@@ -37,7 +37,7 @@ export class ObjectLocations {
   }
 
   /**
-   * Runs `read` against each configured backend that holds the object, the write backend first,
+   * Runs `read` against each configured backend that stores the object, the write backend first,
    * until one succeeds. A backend that lacks the object or fails is logged and skipped; when all
    * fail, the last error is raised.
    */

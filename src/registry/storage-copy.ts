@@ -18,7 +18,7 @@ export interface CopyReport {
   failed: Array<{ digest: string; code: string; error: string }>;
 }
 
-/** What `copyMissingObjects` needs from the registry. */
+/** Dependencies of `copyMissingObjects`, supplied by the registry. */
 export interface CopyDeps {
   db: Kysely<Database>;
   target: StorageBackend;
