@@ -2,12 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { StoreError } from '../errors/store-error.js';
 import { type Digest, parseDigest } from '../identity/digest.js';
 
-/** Media type recorded for an upload without a `Content-Type` header. */
-export const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
 
 /** Checks taken from the headers of an upload before any body byte is read. */
 export interface UploadHeaders {
-  mediaType: string;
+  mediaType?: string;
   expectedDigest?: Digest;
   expectedSize?: number;
 }
@@ -34,7 +32,8 @@ export function readUploadHeaders(raw: IncomingMessage, maxUploadBytes: number):
 
   const digestHeader = singleHeader(raw, 'x-expected-digest');
   const expectedDigest = digestHeader === undefined ? undefined : parseDigest(digestHeader.trim());
-  const mediaType = singleHeader(raw, 'content-type')?.trim() || DEFAULT_MEDIA_TYPE;
+  // An upload without Content-Type gets the registry's default media type.
+  const mediaType = singleHeader(raw, 'content-type')?.trim() || undefined;
   return { mediaType, expectedDigest, expectedSize };
 }
 
