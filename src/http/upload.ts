@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { StoreError } from '../errors/store-error.js';
 import { type Digest, parseDigest } from '../identity/digest.js';
 
-
 /** Checks taken from the headers of an upload before any body byte is read. */
 export interface UploadHeaders {
   mediaType?: string;
