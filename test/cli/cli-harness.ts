@@ -1,85 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestStore, type TestDatabaseKind } from '../support/test-store.js';
 
-/** Repository root: the working directory of every CLI run. */
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Maximum duration of one CLI run; the test kills it and fails after that. */
-const RUN_TIMEOUT_MS = 60_000;
-
-/** Outcome of one CLI run. */
-export interface CliResult {
-  status: number | null;
-  stdout: Buffer;
-  /** stdout decoded as UTF-8. */
-  out: string;
-  err: string;
-}
-
-/**
- * Environment of a CLI run: PATH and HOME of the test process, no inherited ARTIFACTSTORE_*
- * variable, and the given variables on top.
- */
-export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('ARTIFACTSTORE_')) base[key] = value;
-  }
-  return { ...base, ...env };
-}
-
-/**
- * Starts the real CLI (`node --import tsx src/cli/main.ts …`) without waiting for it. `input`,
- * when given, is written to its stdin, which is closed afterwards; otherwise stdin is empty.
- */
-export function startCli(
-  args: readonly string[],
-  env: Record<string, string>,
-  input?: Buffer,
-): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: cliEnv(env),
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  child.stdin?.end(input);
-  return child;
-}
-
-/** Collects the output of a started CLI and waits for it to exit, killing it after 60 s. */
-export function collect(child: ChildProcess): Promise<CliResult> {
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      const out = Buffer.concat(stdout);
-      resolve({
-        status,
-        stdout: out,
-        out: out.toString('utf8'),
-        err: Buffer.concat(stderr).toString(),
-      });
-    });
-  });
-}
-
-/** Runs the real CLI to completion, with `input` on its stdin when given. */
-export function runCli(
-  args: readonly string[],
-  env: Record<string, string>,
-  input?: Buffer,
-): Promise<CliResult> {
-  return collect(startCli(args, env, input));
-}
+export {
+  REPO_ROOT,
+  cliEnv,
+  startCli,
+  collect,
+  runCli,
+  type CliResult,
+} from '../support/processes.js';
+import type { CliResult } from '../support/processes.js';
 
 /** A scratch store for CLI runs: a temp directory with its storage, and its database. */
 export interface CliStore {

@@ -14,6 +14,8 @@ const MIB = 1024 * 1024;
 /** Size of the generated large file; ARTIFACTSTORE_TEST_LARGE_FILE_MIB lowers it for quick runs. */
 const LARGE_FILE_BYTES = Number(process.env.ARTIFACTSTORE_TEST_LARGE_FILE_MIB ?? 1024) * MIB;
 const MIN_FILES = 5000;
+/** Maximum duration of one push or pull of the large tree. */
+const CLI_TIMEOUT_MS = 300_000;
 /** Files in the S3 round trip: every file costs four requests to the in-process S3 server. */
 const MIN_FILES_S3 = 2000;
 
@@ -61,11 +63,13 @@ async function pushAndPull(
       ...server,
     ],
     env,
+    undefined,
+    CLI_TIMEOUT_MS,
   );
-  assert.equal(push.code, 0, `push failed: ${push.stderr}`);
-  const packageId = packageIdOf(push.stdout);
-  const pull = await runCli(['pull', packageId, target, ...server], env);
-  assert.equal(pull.code, 0, `pull failed: ${pull.stderr}`);
+  assert.equal(push.status, 0, `push failed: ${push.err}`);
+  const packageId = packageIdOf(push.out);
+  const pull = await runCli(['pull', packageId, target, ...server], env, undefined, CLI_TIMEOUT_MS);
+  assert.equal(pull.status, 0, `pull failed: ${pull.err}`);
   assert.deepEqual(await diffTrees(source, target), []);
   return packageId;
 }
@@ -105,8 +109,8 @@ describe('large directory round trip', { timeout: 900_000 }, () => {
 
     const before = await dumpViews(env);
     const replay = await runCli(['replay'], env);
-    assert.equal(replay.code, 0, replay.stderr);
-    assert.match(replay.stdout, /\d+/);
+    assert.equal(replay.status, 0, replay.err);
+    assert.match(replay.out, /\d+/);
     assert.equal(await dumpViews(env), before);
     await rm(storeDir, { recursive: true, force: true });
   });

@@ -2,42 +2,83 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-/** Root of the repository, where the CLI runs from. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Repository root: the working directory of every CLI run. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const CLI_ARGS = ['--import', 'tsx', 'src/cli/main.ts'];
 
-/** Output and exit status of one CLI run. */
+/** Default maximum duration of one CLI run; the run is killed after that. */
+const RUN_TIMEOUT_MS = 60_000;
+
+/** Outcome of one CLI run. */
 export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+  status: number | null;
+  stdout: Buffer;
+  /** stdout decoded as UTF-8. */
+  out: string;
+  err: string;
 }
 
-/** Runs the real CLI as a child process and collects its output. Times out after `timeoutMs`. */
-export async function runCli(
-  args: string[],
+/**
+ * Environment of a CLI run: PATH and HOME of the test process, no inherited ARTIFACTSTORE_*
+ * variable, and the given variables on top.
+ */
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('ARTIFACTSTORE_')) base[key] = value;
+  }
+  return { ...base, ...env };
+}
+
+/**
+ * Starts the real CLI (`node --import tsx src/cli/main.ts …`) without waiting for it. `input`,
+ * when given, is written to its stdin, which is closed afterwards; otherwise stdin is empty.
+ */
+export function startCli(
+  args: readonly string[],
   env: Record<string, string>,
-  timeoutMs = 300_000,
-): Promise<CliResult> {
+  input?: Buffer,
+): ChildProcess {
   const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: cliEnv(env),
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
+  child.stdin?.end(input);
+  return child;
+}
+
+/** Collects the output of a started CLI and waits for it to exit, killing it after `timeoutMs`. */
+export function collect(child: ChildProcess, timeoutMs = RUN_TIMEOUT_MS): Promise<CliResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      const out = Buffer.concat(stdout);
+      resolve({
+        status,
+        stdout: out,
+        out: out.toString('utf8'),
+        err: Buffer.concat(stderr).toString(),
+      });
+    });
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  return { code, signal, stdout, stderr };
+}
+
+/** Runs the real CLI to completion, with `input` on its stdin when given. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  input?: Buffer,
+  timeoutMs = RUN_TIMEOUT_MS,
+): Promise<CliResult> {
+  return collect(startCli(args, env, input), timeoutMs);
 }
 
 /** A `serve` child process and the URL it listens on. */
@@ -57,7 +98,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ARTIFACTSTORE_LOG_LEVEL: 'warn', ...env },
+    env: cliEnv({ ARTIFACTSTORE_LOG_LEVEL: 'warn', ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
