@@ -31,7 +31,7 @@ export interface StorageConfig {
   readonly backends: readonly BackendName[];
   readonly localRoot: string;
   readonly s3?: S3Config;
-  /** Answer downloads with a redirect to a presigned URL where the backend can make one. */
+  /** Whether downloads redirect to a presigned URL when the backend can make one. */
   readonly presignDownloads: boolean;
   /** Lifetime of a presigned download URL, in seconds. */
   readonly presignExpiresSeconds: number;

@@ -70,7 +70,7 @@ export interface ArtifactFilesTable {
   seq: number;
 }
 
-/** View: each backend that holds a verified copy of an object. */
+/** View: each backend that stores a verified copy of an object. */
 export interface StorageLocationsTable {
   digest: string;
   backend: string;

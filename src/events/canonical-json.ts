@@ -1,3 +1,5 @@
+import { comparePaths } from '../manifest/compare-paths.js';
+
 /**
  * Serialises a JSON value with object keys sorted by code point at every level and no
  * whitespace, so equal values always give equal text. Written out by hand because
@@ -11,11 +13,7 @@ export function canonicalJson(value: unknown): string {
   const record = value as Record<string, unknown>;
   const members = Object.keys(record)
     .filter((key) => record[key] !== undefined)
-    .sort(compareCodePoints)
+    .sort(comparePaths)
     .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
   return `{${members.join(',')}}`;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -40,9 +40,9 @@ export async function loadOpenPackage(db: Kysely<Database>, packageId: string) {
 }
 
 /**
- * Raises DUPLICATE_PATH when `path` is already a file of the package, and PATH_CONFLICT when it
- * would be both a file and a directory: a stored file is a directory prefix of `path`, or `path`
- * is a directory prefix of a stored file.
+ * Raises DUPLICATE_PATH when `path` is already a file of the package. Raises PATH_CONFLICT when
+ * it would be both a file and a directory, that is when a stored file is a directory prefix of
+ * `path` or `path` is a directory prefix of a stored file.
  */
 export async function checkPathFree(db: Kysely<Database>, packageId: string, path: string) {
   const prefixes = pathPrefixes(path);

@@ -125,7 +125,7 @@ export class Registry implements RegistryApi {
     const expectedDigest = input.expectedDigest && parseDigest(input.expectedDigest);
     const { packageId } = input;
 
-    // Early checks spare the upload of a file that would be rejected anyway; the same checks
+    // Early checks spare the upload of a file that would be rejected anyway. The same checks
     // run again under the write lock, where they are authoritative.
     await this.#read(async () => {
       await loadOpenPackage(this.#store.db, packageId);

@@ -22,7 +22,7 @@ export class BackendSet {
     return this.#byName.get(name);
   }
 
-  /** Every configured backend, the primary first. */
+  /** Returns every configured backend, the primary first. */
   all(): StorageBackend[] {
     return [...this.#byName.values()];
   }

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../identity/digest.js';
 
 /**
- * Storage SPI. A backend stores immutable objects under their content address. It knows nothing
- * of packages, events or the database; the registry decides what is referenced.
+ * Storage SPI. A backend stores immutable objects under their content address. It has no notion
+ * of packages, events or the database, because the registry decides what is referenced.
  *
  * Contract shared by every implementation (the conformance suite in storage/conformance checks it):
  * - `put` hashes the bytes while writing them. Nothing is visible under a content address until
@@ -17,7 +17,7 @@ export interface StorageBackend {
   /** Name of this backend in configuration and in the `storage_locations` view. */
   readonly name: string;
 
-  /** What this backend can do, so callers never switch on the backend's kind. */
+  /** Capability flags, so that callers branch on features rather than on the backend's kind. */
   readonly capabilities: StorageCapabilities;
 
   /** Prepares the backend and removes leftovers of writes that a crash interrupted. */
