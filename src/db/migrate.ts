@@ -50,7 +50,7 @@ async function runMigrator(
 ): Promise<MigrationResultSet> {
   try {
     if (store.kind === 'postgres') return await operation(await createMigrator(store, store.db));
-    return await queueSqliteWrite(store, () =>
+    const resultSet = await queueSqliteWrite(store, () =>
       store.db.connection().execute(async (connection) => {
         await sql`begin immediate`.execute(connection);
         let resultSet: MigrationResultSet;
@@ -64,6 +64,8 @@ async function runMigrator(
         return resultSet;
       }),
     );
+    await store.syncCommitted();
+    return resultSet;
   } catch (error) {
     // Failures outside the Migrator (connecting, locking) are reported the way it reports its own.
     return { error };

@@ -41,7 +41,10 @@ async function runOnce<T>(store: StoreDatabase, work: (trx: Kysely<Database>) =>
       return work(trx);
     });
   }
-  return queueSqliteWrite(store, () => runSqliteOnce(store, work));
+  const result = await queueSqliteWrite(store, () => runSqliteOnce(store, work));
+  // Outside the queue, so that the next transaction runs while this one's WAL frames are flushed.
+  await store.syncCommitted();
+  return result;
 }
 
 async function runSqliteOnce<T>(store: StoreDatabase, work: (trx: Kysely<Database>) => Promise<T>) {

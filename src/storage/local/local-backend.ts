@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, parseDigest } from '../../identity/digest.js';
+import { FsyncRounds } from '../../fs/fsync-rounds.js';
 import { HashingStream } from '../../identity/hasher.js';
 import type {
   ByteRange,
@@ -38,7 +39,7 @@ import {
 import { OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
 import { listObjectFiles } from './list-object-files.js';
-import { syncDirectory, syncNewDirectories } from './sync-directory.js';
+import { changedParents, syncDirectory } from './sync-directory.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
@@ -85,6 +86,7 @@ export class LocalBackend implements StorageBackend {
 
   readonly #root: string;
   readonly #tempDir: string;
+  readonly #directorySync = new FsyncRounds(syncDirectory);
 
   constructor(options: LocalBackendOptions) {
     this.name = options.name ?? 'local';
@@ -214,23 +216,42 @@ export class LocalBackend implements StorageBackend {
   }
 
   /**
-   * Makes the verified temp file visible under its digest. Returns false when the object already
-   * exists. `link` fails with EEXIST rather than replacing a file, so among concurrent writers of
-   * equal bytes exactly one reports `created: true` and a stored object is never replaced.
+   * Makes the verified temp file visible under its digest and durable. Returns false when the
+   * object already exists. `link` fails with EEXIST rather than replacing a file, so among
+   * concurrent writers of equal bytes exactly one reports `created: true` and a stored object is
+   * never replaced. A writer that finds the object or its directory made by another writer of
+   * this process waits for that writer's directory fsyncs before it returns. Writers in other
+   * processes sharing the root are not awaited.
    */
   async #commit(tempPath: string, digest: Digest): Promise<boolean> {
     const finalPath = this.#objectPath(digest);
+    const dir = dirname(finalPath);
     try {
-      if (await this.#fileExists(finalPath)) return false;
-      const dir = dirname(finalPath);
+      if (await this.#fileExists(finalPath)) {
+        await this.#settle(dir);
+        return false;
+      }
       const firstCreated = await mkdir(dir, { recursive: true });
-      if (firstCreated !== undefined) await syncNewDirectories(firstCreated, dir);
-      if (!(await linkNoReplace(tempPath, finalPath))) return false;
-      await syncDirectory(dir);
-      return true;
+      // The parents' fsync is requested as soon as the directory exists, so that a concurrent
+      // writer linking into the new directory finds it pending and waits for it.
+      const parentsDurable =
+        firstCreated === undefined
+          ? this.#directorySync.settle(dirname(dir))
+          : this.#directorySync.sync(changedParents(firstCreated, dir));
+      parentsDurable.catch(() => undefined);
+      const linked = await linkNoReplace(tempPath, finalPath);
+      if (linked) await this.#directorySync.sync([dir]);
+      else await this.#directorySync.settle(dir);
+      await parentsDurable;
+      return linked;
     } catch (err) {
       throw toStorageError(err, 'commit object', finalPath);
     }
+  }
+
+  async #settle(dir: string): Promise<void> {
+    await this.#directorySync.settle(dir);
+    await this.#directorySync.settle(dirname(dir));
   }
 
   async #fileExists(path: string): Promise<boolean> {

@@ -12,16 +12,17 @@ export async function syncDirectory(path: string): Promise<void> {
 }
 
 /**
- * Fsyncs the parents of the directories that `mkdir(leaf, { recursive: true })` created, from the
- * parent of `firstCreated` down to the parent of `leaf`. The caller syncs `leaf` itself once it
- * has linked a file into it.
+ * Returns the directories whose entries `mkdir(leaf, { recursive: true })` changed when it
+ * created `firstCreated` and everything below it: the parent of `firstCreated` down to the
+ * parent of `leaf`. Fsyncing them, and `leaf` once a file is linked into it, makes the new path
+ * durable.
  */
-export async function syncNewDirectories(firstCreated: string, leaf: string): Promise<void> {
+export function changedParents(firstCreated: string, leaf: string): string[] {
   const stop = dirname(firstCreated);
   const chain: string[] = [];
   for (let dir = dirname(leaf); ; dir = dirname(dir)) {
     chain.push(dir);
     if (dir === stop || dir === dirname(dir)) break;
   }
-  for (const dir of chain.reverse()) await syncDirectory(dir);
+  return chain.reverse();
 }
