@@ -45,23 +45,9 @@ export async function loadOpenPackage(db: Kysely<Database>, packageId: string) {
  * `path` or `path` is a directory prefix of a stored file.
  */
 export async function checkPathFree(db: Kysely<Database>, packageId: string, path: string) {
-  const prefixes = pathPrefixes(path);
-  const clash = await db
-    .selectFrom('artifact_files')
-    .select('path')
-    .where('package_id', '=', packageId)
-    .where((eb) =>
-      eb.or([
-        eb('path', 'in', [path, ...prefixes]),
-        eb(
-          eb.fn('substr', ['path', eb.val(1), eb.fn('length', [eb.val(`${path}/`)])]),
-          '=',
-          `${path}/`,
-        ),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
+  const clash =
+    (await findFileAt(db, packageId, [path, ...pathPrefixes(path)])) ??
+    (await findFileUnder(db, packageId, path));
   if (clash === undefined) return;
   if (clash.path === path) {
     throw new StoreError(
@@ -75,6 +61,34 @@ export async function checkPathFree(db: Kysely<Database>, packageId: string, pat
     `path ${JSON.stringify(path)} conflicts with file ${JSON.stringify(clash.path)} in package ${packageId}: a path cannot be both a file and a directory`,
     { packageId, path, conflictsWith: clash.path },
   );
+}
+
+/** Returns a file of the package at one of `paths`, if any; an index lookup per path. */
+function findFileAt(db: Kysely<Database>, packageId: string, paths: string[]) {
+  return db
+    .selectFrom('artifact_files')
+    .select('path')
+    .where('package_id', '=', packageId)
+    .where('path', 'in', paths)
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Returns a file of the package under the directory `dir`, if any. Paths compare bytewise on both
+ * databases (BINARY in SQLite, `COLLATE "C"` in PostgreSQL), so every path that starts with
+ * `dir/` sorts between `dir/` and `dir0`, `0` being the character after `/`. That range is one
+ * index range scan, however many files the package has.
+ */
+function findFileUnder(db: Kysely<Database>, packageId: string, dir: string) {
+  return db
+    .selectFrom('artifact_files')
+    .select('path')
+    .where('package_id', '=', packageId)
+    .where('path', '>=', `${dir}/`)
+    .where('path', '<', `${dir}0`)
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Loads a retention class or raises UNKNOWN_RETENTION_CLASS listing the known ones. */

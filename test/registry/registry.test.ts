@@ -286,6 +286,23 @@ for (const database of TEST_DATABASES) {
       }
     });
 
+    it('accepts paths that only share a prefix', async () => {
+      const pkg = await newPackage('prefixes');
+      const upload = (path: string) =>
+        registry.ingestFile({ packageId: pkg.id, path, body: body(path), actor });
+      // '-' and '.' sort before '/', and '0' right after it, so these bracket the range of 'a/'.
+      for (const path of ['a-b/c', 'a.d', 'a0', 'a0x/y', 'ab/c']) await upload(path);
+      await upload('a');
+      await assert.rejects(upload('a/b'), { code: 'PATH_CONFLICT' });
+      await assert.rejects(upload('a0'), { code: 'DUPLICATE_PATH' });
+      await assert.rejects(upload('a0x'), { code: 'PATH_CONFLICT' });
+      const files = await registry.listFiles(pkg.id, { limit: 100 });
+      assert.deepEqual(
+        files.items.map((file) => file.path),
+        ['a', 'a-b/c', 'a.d', 'a0', 'a0x/y', 'ab/c'],
+      );
+    });
+
     it('lets exactly one of two racing uploads of one path win', async () => {
       const pkg = await newPackage('race');
       const results = await Promise.allSettled(
