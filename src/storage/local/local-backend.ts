@@ -39,7 +39,7 @@ import {
 import { OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
 import { listObjectFiles } from './list-object-files.js';
-import { changedParents, syncDirectory } from './sync-directory.js';
+import { changedParents, syncPath } from './sync-path.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
@@ -52,7 +52,7 @@ async function createFanOutDirectories(objectDir: string): Promise<void> {
   for (let index = 0; index < 256; index++) {
     await mkdir(join(objectDir, index.toString(16).padStart(2, '0')), { recursive: true });
   }
-  await syncDirectory(objectDir);
+  await syncPath(objectDir);
 }
 
 /** Size of each read from an object file. */
@@ -70,8 +70,8 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /**
  * Storage backend on a local filesystem, laid out as in storage/layout.ts. Writes go to an
- * exclusive temp file in `tmp/`, are fsynced and verified, and are then hard-linked into place,
- * so a reader sees either no object or the whole verified object.
+ * exclusive temp file in `tmp/` and are verified. A new object is then fsynced and hard-linked
+ * into place, so a reader sees either no object or the whole verified object.
  */
 export class LocalBackend implements StorageBackend {
   readonly name: string;
@@ -86,7 +86,7 @@ export class LocalBackend implements StorageBackend {
 
   readonly #root: string;
   readonly #tempDir: string;
-  readonly #directorySync = new FsyncRounds(syncDirectory);
+  readonly #directorySync = new FsyncRounds(syncPath);
 
   constructor(options: LocalBackendOptions) {
     this.name = options.name ?? 'local';
@@ -231,6 +231,8 @@ export class LocalBackend implements StorageBackend {
         await this.#settle(dir);
         return false;
       }
+      // Only bytes that will be published are flushed, so storing a duplicate costs no fsync.
+      await syncPath(tempPath);
       const firstCreated = await mkdir(dir, { recursive: true });
       // The parents' fsync is requested as soon as the directory exists, so that a concurrent
       // writer linking into the new directory finds it pending and waits for it.
@@ -284,8 +286,8 @@ async function linkNoReplace(from: string, to: string): Promise<boolean> {
 }
 
 /**
- * Writes `source` to a new temp file through a `HashingStream`. The file is created exclusively,
- * fsynced before it is closed, and made read-only, so the later hard link needs no further write.
+ * Writes `source` to a new temp file through a `HashingStream`. The file is created exclusively
+ * and read-only, so the later hard link needs no further write.
  */
 async function receive(
   source: Readable,
@@ -295,7 +297,7 @@ async function receive(
 ): Promise<{ digest: Digest; size: number }> {
   const hashing = new HashingStream({ maxSize: options.maxSize });
   // Created read-only: the mode applies to the new file, while this descriptor stays writable.
-  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o444, flush: true });
+  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o444 });
   origin.watch(sink, 'store');
   await pipeline(source, hashing, sink, { signal: options.signal });
   return { digest: hashing.hasher.digest(), size: hashing.hasher.size };
