@@ -2,7 +2,7 @@ import type { StoreDatabase } from '../db/connection.js';
 import { VIEW_TABLES } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import { readEvents } from './event-log.js';
-import { applyEvent } from './view-writer.js';
+import { applyEvents } from './view-writer.js';
 
 /** Events read and applied per batch during replay. */
 const REPLAY_BATCH = 1000;
@@ -29,10 +29,8 @@ export async function replayEvents(
     for (;;) {
       const batch = await readEvents(trx, lastSeq, REPLAY_BATCH);
       if (batch.length === 0) break;
-      for (const event of batch) {
-        await applyEvent(trx, event);
-        lastSeq = event.seq;
-      }
+      await applyEvents(trx, batch);
+      lastSeq = batch.at(-1)!.seq;
       events += batch.length;
       onProgress?.(events);
     }
