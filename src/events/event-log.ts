@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { PreparedQuery } from '../db/prepared-query.js';
 import type { Database, EventsTable } from '../db/schema.js';
 import { canonicalJson } from './canonical-json.js';
 import type { RecordedEvent, StoreEvent } from './event-types.js';
@@ -15,17 +16,39 @@ export async function appendEvent(
   event: StoreEvent,
   context: { actor: string; recordedAt: string },
 ): Promise<RecordedEvent> {
-  const head = await trx
-    .updateTable('event_head')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', 1)
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-  const recorded = { ...event, seq: Number(head.last_seq), ...context } as RecordedEvent;
-  await trx.insertInto('events').values(toRow(recorded)).execute();
+  const head = await trx.executeQuery<{ last_seq: number }>(advanceHead.bind(trx, {}));
+  const row = head.rows[0];
+  if (row === undefined)
+    throw new Error('the event_head row is missing; run `artifactstore migrate`');
+  const seq = Number(row.last_seq);
+  const recorded = { ...event, seq, ...context } as RecordedEvent;
+  await trx.executeQuery(insertEvent.bind(trx, toRow(recorded)));
   await applyEvent(trx, recorded);
   return recorded;
 }
+
+// Prepared once per transaction (see PreparedQuery), because every write runs them.
+
+/** Takes the next sequence number. */
+const advanceHead = new PreparedQuery<Record<string, never>>((db) =>
+  db
+    .updateTable('event_head')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', 1)
+    .returning('last_seq'),
+);
+
+/** Inserts an event row. */
+const insertEvent = new PreparedQuery<EventsTable>((db, param) =>
+  db.insertInto('events').values({
+    seq: param('seq'),
+    type: param('type'),
+    package_id: param('package_id'),
+    actor: param('actor'),
+    recorded_at: param('recorded_at'),
+    payload: param('payload'),
+  }),
+);
 
 /** Converts a recorded event to its `events` row. */
 export function toRow(event: RecordedEvent): EventsTable {

@@ -2,8 +2,9 @@
  * Checks of the current views that a change must pass before its event is appended. The registry
  * runs them before every write, and event import runs them before applying each imported event.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import { PreparedQuery } from '../db/prepared-query.js';
+import type { ArtifactPackagesTable, Database } from '../db/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { parseDigest } from '../identity/digest.js';
 import { pathPrefixes, validateRelativePath } from '../identity/relative-path.js';
@@ -11,11 +12,10 @@ import type { RecordedEvent } from './event-types.js';
 
 /** Loads a package row or raises PACKAGE_NOT_FOUND. */
 export async function loadPackageRow(db: Kysely<Database>, packageId: string) {
-  const row = await db
-    .selectFrom('artifact_packages')
-    .selectAll()
-    .where('id', '=', packageId)
-    .executeTakeFirst();
+  const result = await db.executeQuery<Selectable<ArtifactPackagesTable>>(
+    selectPackage.bind(db, { id: packageId }),
+  );
+  const row = result.rows[0];
   if (row === undefined) {
     throw new StoreError(
       'PACKAGE_NOT_FOUND',
@@ -64,14 +64,14 @@ export async function checkPathFree(db: Kysely<Database>, packageId: string, pat
 }
 
 /** Returns a file of the package at one of `paths`, if any; an index lookup per path. */
-function findFileAt(db: Kysely<Database>, packageId: string, paths: string[]) {
-  return db
-    .selectFrom('artifact_files')
-    .select('path')
-    .where('package_id', '=', packageId)
-    .where('path', 'in', paths)
-    .limit(1)
-    .executeTakeFirst();
+async function findFileAt(db: Kysely<Database>, packageId: string, paths: string[]) {
+  for (const path of paths) {
+    const result = await db.executeQuery<{ path: string }>(
+      selectFileAt.bind(db, { package_id: packageId, path }),
+    );
+    if (result.rows[0] !== undefined) return result.rows[0];
+  }
+  return undefined;
 }
 
 /**
@@ -80,16 +80,37 @@ function findFileAt(db: Kysely<Database>, packageId: string, paths: string[]) {
  * `dir/` sorts between `dir/` and `dir0`, `0` being the character after `/`. That range is one
  * index range scan, however many files the package has.
  */
-function findFileUnder(db: Kysely<Database>, packageId: string, dir: string) {
-  return db
+async function findFileUnder(db: Kysely<Database>, packageId: string, dir: string) {
+  const result = await db.executeQuery<{ path: string }>(
+    selectFileInRange.bind(db, { package_id: packageId, from: `${dir}/`, to: `${dir}0` }),
+  );
+  return result.rows[0];
+}
+
+// Prepared once per Kysely instance (see PreparedQuery), because every upload runs them twice.
+
+const selectPackage = new PreparedQuery<{ id: string }>((db, param) =>
+  db.selectFrom('artifact_packages').selectAll().where('id', '=', param('id')),
+);
+
+const selectFileAt = new PreparedQuery<{ package_id: string; path: string }>((db, param) =>
+  db
     .selectFrom('artifact_files')
     .select('path')
-    .where('package_id', '=', packageId)
-    .where('path', '>=', `${dir}/`)
-    .where('path', '<', `${dir}0`)
-    .limit(1)
-    .executeTakeFirst();
-}
+    .where('package_id', '=', param('package_id'))
+    .where('path', '=', param('path')),
+);
+
+const selectFileInRange = new PreparedQuery<{ package_id: string; from: string; to: string }>(
+  (db, param) =>
+    db
+      .selectFrom('artifact_files')
+      .select('path')
+      .where('package_id', '=', param('package_id'))
+      .where('path', '>=', param('from'))
+      .where('path', '<', param('to'))
+      .limit(1),
+);
 
 /** Loads a retention class or raises UNKNOWN_RETENTION_CLASS listing the known ones. */
 export async function loadRetentionClass(db: Kysely<Database>, name: string) {
