@@ -6,7 +6,8 @@ import { validateRelativePath } from '../identity/relative-path.js';
 import type { JsonValue } from '../registry/records.js';
 import { decodeManifest, encodeManifest } from './cbor-codec.js';
 import { renderManifestJson } from './json-render.js';
-import { buildManifest, type Manifest, type ManifestFile } from './manifest.js';
+import { buildManifest, comparePaths, type Manifest, type ManifestFile } from './manifest.js';
+import { encodeManifestStream } from './manifest-stream.js';
 
 function isValidPath(path: string): boolean {
   try {
@@ -153,6 +154,21 @@ describe('manifest round trip', () => {
         assert.deepEqual(Buffer.from(reversed), Buffer.from(forward));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('streamed encoding is byte-identical', async () => {
+    await fc.assert(
+      fc.asyncProperty(manifestInput, async ([pkg, files]) => {
+        const sorted = [...files].sort((a, b) => comparePaths(a.path, b.path));
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of encodeManifestStream(pkg, sorted.length, sorted)) {
+          chunks.push(chunk);
+        }
+        const whole = encodeManifest(buildManifest(pkg, files));
+        assert.deepEqual(Buffer.concat(chunks), Buffer.from(whole));
+      }),
+      { numRuns: 400 },
     );
   });
 

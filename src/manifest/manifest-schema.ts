@@ -50,12 +50,18 @@ export function validateManifest(value: unknown): Manifest {
   }
   return {
     schema: MANIFEST_SCHEMA,
-    package: readPackage(manifest.package),
+    package: validateManifestPackage(manifest.package),
     files: readFiles(manifest.files),
   };
 }
 
-function readPackage(value: unknown): ManifestPackage {
+/**
+ * Validates the `package` field of a manifest and returns a copy, with the checks of
+ * `validateManifest`.
+ *
+ * @throws StoreError INVALID_MANIFEST naming the field at fault.
+ */
+export function validateManifestPackage(value: unknown): ManifestPackage {
   const pkg = readObject(value, 'package', PACKAGE_KEYS);
   const id = readText(pkg.id, 'package.id');
   if (!isPackageId(id)) throw invalidField('package.id', `${describeValue(id)} is not a ULID`);
@@ -78,25 +84,39 @@ function readFiles(value: unknown): ManifestFile[] {
   if (!Array.isArray(value)) {
     throw invalidField('files', `expected an array, got ${describeValue(value)}`);
   }
-  const files = value.map((item, index) => readFile(item, `files[${index}]`));
-
+  const files = value.map((item, index) => validateManifestFile(item, index));
   for (let index = 1; index < files.length; index++) {
-    const previous = files[index - 1]!.path;
-    const current = files[index]!.path;
-    const order = comparePaths(previous, current);
-    if (order < 0) continue;
-
-    const problem = order === 0 ? 'duplicate path' : 'files are not sorted by path';
-    throw invalidField(
-      `files[${index}].path`,
-      `${problem}: ${quoteForMessage(current)} follows ${quoteForMessage(previous)}; ` +
-        'paths must be unique and sorted by Unicode code point',
-    );
+    checkFileOrder(files[index - 1]!.path, files[index]!.path, index);
   }
   return files;
 }
 
-function readFile(value: unknown, field: string): ManifestFile {
+/**
+ * Checks that the path of `files[index]` follows the path of the entry before it, as
+ * `validateManifest` requires: strictly increasing by `comparePaths`, so no path repeats.
+ *
+ * @throws StoreError INVALID_MANIFEST naming `files[index].path`.
+ */
+export function checkFileOrder(previous: string, current: string, index: number): void {
+  const order = comparePaths(previous, current);
+  if (order < 0) return;
+
+  const problem = order === 0 ? 'duplicate path' : 'files are not sorted by path';
+  throw invalidField(
+    `files[${index}].path`,
+    `${problem}: ${quoteForMessage(current)} follows ${quoteForMessage(previous)}; ` +
+      'paths must be unique and sorted by Unicode code point',
+  );
+}
+
+/**
+ * Validates `files[index]` of a manifest and returns a copy, with the checks of
+ * `validateManifest`. The order of entries is checked apart, by `checkFileOrder`.
+ *
+ * @throws StoreError INVALID_MANIFEST naming the field at fault.
+ */
+export function validateManifestFile(value: unknown, index: number): ManifestFile {
+  const field = `files[${index}]`;
   const file = readObject(value, field, FILE_KEYS);
   return {
     path: readPath(file.path, `${field}.path`),

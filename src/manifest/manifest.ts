@@ -45,29 +45,37 @@ export interface Manifest {
  * @throws StoreError INVALID_MANIFEST when a field is invalid or two files share a path.
  */
 export function buildManifest(pkg: ManifestPackage, files: readonly ManifestFile[]): Manifest {
-  const sortedFiles = files
-    .map((file) => ({
-      path: file.path,
-      digest: file.digest,
-      size: file.size,
-      mediaType: file.mediaType,
-    }))
-    .sort((a, b) => comparePaths(a.path, b.path));
+  const sortedFiles = files.map(toManifestFile).sort((a, b) => comparePaths(a.path, b.path));
 
   return validateManifest({
     schema: MANIFEST_SCHEMA,
-    package: {
-      id: pkg.id,
-      name: pkg.name,
-      producer: pkg.producer,
-      subject: pkg.subject,
-      retentionClass: pkg.retentionClass,
-      metadata: pkg.metadata,
-      createdAt: pkg.createdAt,
-      createdBy: pkg.createdBy,
-      finalizedAt: pkg.finalizedAt,
-      finalizedBy: pkg.finalizedBy,
-    },
+    package: toManifestPackage(pkg),
     files: sortedFiles,
   });
+}
+
+/** Copies the manifest fields of a package, leaving out any other fields of a record. */
+export function toManifestPackage(pkg: ManifestPackage): ManifestPackage {
+  return {
+    id: pkg.id,
+    name: pkg.name,
+    producer: pkg.producer,
+    subject: pkg.subject,
+    retentionClass: pkg.retentionClass,
+    metadata: pkg.metadata,
+    createdAt: pkg.createdAt,
+    createdBy: pkg.createdBy,
+    finalizedAt: pkg.finalizedAt,
+    finalizedBy: pkg.finalizedBy,
+  };
+}
+
+/** Copies the manifest fields of a file, leaving out any other fields of a record. */
+export function toManifestFile(file: ManifestFile): ManifestFile {
+  return {
+    path: file.path,
+    digest: file.digest,
+    size: file.size,
+    mediaType: file.mediaType,
+  };
 }

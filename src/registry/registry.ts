@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { VERSION } from '../config/version.js';
@@ -15,14 +14,14 @@ import type { Digest } from '../identity/digest.js';
 import { parseDigest } from '../identity/digest.js';
 import { newPackageId } from '../identity/ids.js';
 import { validateRelativePath } from '../identity/relative-path.js';
-import { decodeManifest, encodeManifest } from '../manifest/cbor-codec.js';
+import { decodeManifest } from '../manifest/cbor-codec.js';
 import { renderManifestJson } from '../manifest/json-render.js';
-import { buildManifest } from '../manifest/manifest.js';
 import type { ByteRange, StorageBackend } from '../storage/backend.js';
 import type { BackendSet } from '../storage/backend-set.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
 import { checkRange, validateActor, validateMediaType } from './input-checks.js';
 import { ObjectLocations } from './object-locations.js';
+import { storeManifest } from './manifest-writer.js';
 import { type CopyReport, copyMissingObjects } from './storage-copy.js';
 import { validateLabel, validateMetadata } from './metadata.js';
 import {
@@ -160,27 +159,13 @@ export class Registry implements RegistryApi {
     const manifestDigest = await this.#write(async (trx, recordedAt) => {
       const row = await loadOpenPackage(trx, packageId);
       const retention = await loadRetentionClass(trx, row.retention_class);
-      const files = await trx
-        .selectFrom('artifact_files')
-        .select(['path', 'digest', 'size', 'media_type'])
-        .where('package_id', '=', packageId)
-        .execute();
-      const manifest = buildManifest(
-        {
-          ...toPackageRecord(row),
-          finalizedAt: recordedAt,
-          finalizedBy: actor,
-        },
-        files.map((f) => ({
-          path: f.path,
-          digest: f.digest as Digest,
-          size: Number(f.size),
-          mediaType: f.media_type,
-        })),
-      );
-      const bytes = encodeManifest(manifest);
+      const manifestPackage = {
+        ...toPackageRecord(row),
+        finalizedAt: recordedAt,
+        finalizedBy: actor,
+      };
       // The manifest is durable before the event that names it commits.
-      const stored = await this.#backend.put(Readable.from([Buffer.from(bytes)]));
+      const stored = await storeManifest(trx, this.#backend, manifestPackage);
       const retainUntil =
         retention.retain_days === null
           ? null
