@@ -1,3 +1,8 @@
+import { setMaxListeners } from 'node:events';
+
+/** Upper bound on the abort listeners that one call of `work` adds to its signal at a time. */
+const LISTENERS_PER_CALL = 4;
+
 /** Failure of one item of a pool, with the item it happened on. */
 export class PoolItemError<T> extends Error {
   readonly item: T;
@@ -22,6 +27,9 @@ export async function runPool<T>(
   work: (item: T, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const controller = new AbortController();
+  // Every call in flight adds a few abort listeners (the stream pipeline, the HTTP request), and
+  // removes them when it ends. Node warns of a leak above 10, which 64 calls exceed by design.
+  setMaxListeners(Math.max(10, concurrency * LISTENERS_PER_CALL), controller.signal);
   const stop = (): void => controller.abort(signal.reason);
   signal.addEventListener('abort', stop, { once: true });
   let next = 0;
