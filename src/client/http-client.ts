@@ -113,12 +113,12 @@ export class HttpClient implements StoreClient {
     return (await response.body.json()) as Page<FileRecord>;
   }
 
-  async openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload> {
-    const route = filePath(packageId, path);
-    const response = await this.#call(route, { signal });
-    const digest = parseEtag(response.headers.etag, route);
-    const size = Number(response.headers['content-length']);
-    return { digest, size, stream: response.body };
+  openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload> {
+    return this.#download(filePath(packageId, path), signal);
+  }
+
+  openObject(digest: Digest, _size: number, signal?: AbortSignal): Promise<FileDownload> {
+    return this.#download(`v1/objects/${encodeURIComponent(digest)}`, signal);
   }
 
   async getManifest(
@@ -160,6 +160,13 @@ export class HttpClient implements StoreClient {
     }
     if (response.statusCode < 400 || options.accept?.includes(response.statusCode)) return response;
     throw await errorFromResponse(response, { method, url: url.pathname });
+  }
+
+  async #download(route: string, signal: AbortSignal | undefined): Promise<FileDownload> {
+    const response = await this.#call(route, { signal });
+    const digest = parseEtag(response.headers.etag, route);
+    const size = Number(response.headers['content-length']);
+    return { digest, size, stream: response.body };
   }
 
   #requestSignal(signal: AbortSignal | undefined): AbortSignal | undefined {

@@ -74,6 +74,13 @@ export interface StoreClient {
   /** Opens a file of a package for reading. */
   openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload>;
 
+  /**
+   * Opens a stored object by its content address. Cheaper than `openFile` for a caller that
+   * already listed the files, because the store looks up no package and no path. `size` is the
+   * size recorded for the object, as a file listing returns it.
+   */
+  openObject(digest: Digest, size: number, signal?: AbortSignal): Promise<FileDownload>;
+
   /** Returns the manifest bytes of a finalized package in the given encoding. */
   getManifest(
     packageId: string,

@@ -385,8 +385,8 @@ for (const database of TEST_DATABASES) {
       await corrupt(readme?.content as Buffer, (bytes) => bytes.subarray(0, 3));
       const target = join(store.dir, 'pulled-truncated');
       await mkdir(target);
-      // The big file is corrupted too; one download at a time, in path order, makes README.txt
-      // the file that fails, instead of whichever of the two finishes first.
+      // The big file is corrupted too. One download at a time makes README.txt, the first file
+      // downloaded, the one that fails, instead of whichever of the two finishes first.
       const args = ['--json', 'pull', packageId, target, '--concurrency', '1'];
       const result = await runCli(args, store.env);
       assert.equal(result.status, 4);
