@@ -67,11 +67,8 @@ export class LocalClient implements StoreClient {
     return { digest: opened.digest, size: opened.size, stream: opened.stream };
   }
 
-  async openObject(digest: Digest, size: number): Promise<FileDownload> {
-    // Asking for bytes 0 to size-1, rather than the whole object, lets the local backend size its
-    // read to the object: a whole-object read allocates a 1 MiB buffer even for a small file.
-    const range = size > 0 ? { start: 0, end: size - 1 } : undefined;
-    const opened = await this.#registry.openObject(digest, range);
+  async openObject(digest: Digest): Promise<FileDownload> {
+    const opened = await this.#registry.openObject(digest);
     return { digest: opened.digest, size: opened.size, stream: opened.stream };
   }
 

@@ -148,8 +148,20 @@ export class LocalBackend implements StorageBackend {
       if (errorCode(err) === 'ENOENT') throw objectNotFoundError(digest, this.name);
       throw toStorageError(err, 'open object', path);
     }
-    // 1 MiB reads instead of the 64 KiB default cut syscalls and event-loop turns per byte served.
-    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...range });
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (err) {
+      await handle.close();
+      throw toStorageError(err, 'stat object', path);
+    }
+    const start = range?.start ?? 0;
+    const end = range?.end ?? size - 1;
+    // Reads of up to 1 MiB cut syscalls and event-loop turns per byte served, compared with the
+    // 64 KiB default. A smaller object gets one read of its own size, and a known end spares the
+    // read that would only find the end of the file.
+    const highWaterMark = Math.min(READ_CHUNK_BYTES, Math.max(end - start + 1, 1));
+    return handle.createReadStream({ highWaterMark, start, end: Math.max(end, start) });
   }
 
   /** Returns the object's size, or null when it is absent. */
