@@ -42,6 +42,10 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
  *
  * @throws StoreError INVALID_MANIFEST when the bytes are not strict CBOR, not in canonical form,
  *   or not a valid `artifactstore.manifest.v1` manifest. The message names the problem.
+ *
+ * NOTE: cborg 6.1.5 decodes text with a default TextDecoder, which drops a leading U+FEFF. A
+ * manifest with a path or metadata string that starts with U+FEFF therefore fails the canonical
+ * check here (reported as unsorted map keys), although the store wrote it.
  */
 export function decodeManifest(bytes: Uint8Array): Manifest {
   let value: unknown;
