@@ -1,7 +1,8 @@
 import { closeSync, fsync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { syncPath } from '../fs/sync-path.js';
 import { discardTemp, type StagedFile } from './download-file.js';
 
 const fsyncAsync = promisify(fsync);
@@ -88,7 +89,7 @@ export class FileCommitter {
   async finish(): Promise<void> {
     await this.#drain();
     if (this.#failure !== undefined) throw this.#failure.error;
-    await Promise.all([...this.#changedDirectories].map(fsyncDirectory));
+    await Promise.all([...this.#changedDirectories].map(syncPath));
   }
 
   /**
@@ -97,7 +98,7 @@ export class FileCommitter {
    */
   async settle(): Promise<void> {
     await this.#drain();
-    await Promise.allSettled([...this.#changedDirectories].map(fsyncDirectory));
+    await Promise.allSettled([...this.#changedDirectories].map(syncPath));
   }
 
   async #drain(): Promise<void> {
@@ -157,15 +158,5 @@ export class FileCommitter {
     const next = this.#waiting.shift();
     if (next === undefined) this.#slotsInUse -= 1;
     else next.resolve();
-  }
-}
-
-/** Fsyncs a directory, which makes the entries added to it durable. */
-async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

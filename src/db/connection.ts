@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
-import { fdatasyncIfPresent } from '../fs/fdatasync.js';
+import { fdatasyncIfPresent } from '../fs/sync-path.js';
 import { FsyncRounds } from '../fs/fsync-rounds.js';
 import type { DatabaseKind } from './dialect.js';
 import type { Database } from './schema.js';
@@ -38,10 +38,10 @@ function openSqlite(url: string, config: Config): StoreDatabase {
   mkdirSync(dirname(path), { recursive: true });
   const connection = new BetterSqlite3(path);
   connection.pragma('journal_mode = WAL');
-  // NORMAL: a commit writes the WAL without fsyncing it, so better-sqlite3 never blocks the event
-  // loop on a disk flush. `syncCommitted` fdatasyncs the WAL in the thread pool, in rounds shared
-  // by concurrent commits, before a write is acknowledged, which makes it as durable as FULL.
-  // Checkpoints still fsync the WAL and the database file themselves.
+  // NORMAL: a commit writes the WAL without fsyncing it, so better-sqlite3 does not block the
+  // event loop on a disk flush at commit. `writeTransaction` then calls `syncCommitted`, which
+  // fdatasyncs the WAL in the thread pool before the write is acknowledged. Checkpoints still
+  // fsync the WAL and the database file themselves.
   connection.pragma('synchronous = NORMAL');
   connection.pragma(`busy_timeout = ${config.database.busyTimeoutMs}`);
   connection.pragma('foreign_keys = ON');

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fdatasyncIfPresent } from './fdatasync.js';
+import { fdatasyncIfPresent } from './sync-path.js';
 import { FsyncRounds } from './fsync-rounds.js';
 
 /** A sync function whose calls are recorded and finish only when released. */

@@ -18,9 +18,9 @@ function pendingSync(): PendingSync {
  * Fsyncs files or directories in shared rounds, the way a database groups commits. A request
  * joins the next round, and that round starts only when the running one has finished, so every
  * fsync starts after the writes of its callers. A round fsyncs each distinct path once, all in
- * parallel. On ext4 the first fsync of a round commits the journal transaction that contains every
- * change made so far, and the rest find little left to do, so many concurrent writers pay for
- * about one journal commit per round instead of one or two each.
+ * parallel, so a directory that many writers changed is flushed once for all of them. On a
+ * journaling filesystem such as ext4 with its journal, the first fsync of a round also commits
+ * every change made so far, and the rest of the round finds little left to do.
  */
 export class FsyncRounds {
   readonly #syncPath: (path: string) => Promise<void>;

@@ -31,8 +31,8 @@ export async function storeManifest(
   const bytes = encodeManifestStream(pkg, Number(count), filesInPathOrder(trx, pkg.id));
 
   // A backend may replace an error of its source with its own (the local one reports
-  // UPLOAD_ABORTED), so rethrow the original: an INVALID_MANIFEST naming the field at fault, or
-  // a database error that the write batcher must classify to retry or roll back.
+  // UPLOAD_ABORTED), so the original is rethrown. It is an INVALID_MANIFEST naming the field at
+  // fault, or a database error that the write batcher must classify to retry or roll back.
   let sourceError: unknown;
   const source = Readable.from(
     (async function* () {

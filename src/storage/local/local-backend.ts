@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, parseDigest } from '../../identity/digest.js';
 import { FsyncRounds } from '../../fs/fsync-rounds.js';
+import { syncPath } from '../../fs/sync-path.js';
 import { HashingStream } from '../../identity/hasher.js';
 import type {
   ByteRange,
@@ -39,7 +40,7 @@ import {
 import { OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
 import { listObjectFiles } from './list-object-files.js';
-import { changedParents, syncPath } from './sync-path.js';
+import { changedParents } from './changed-parents.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
