@@ -49,7 +49,7 @@ async function runMigrator(
   operation: (migrator: Migrator) => Promise<MigrationResultSet>,
 ): Promise<MigrationResultSet> {
   try {
-    if (store.kind === 'postgres') return await operation(await createMigrator(store, store.db));
+    if (store.kind === 'postgres') return await runPostgresMigrator(store, operation);
     const resultSet = await queueSqliteWrite(store, () =>
       store.db.connection().execute(async (connection) => {
         await sql`begin immediate`.execute(connection);
@@ -69,6 +69,29 @@ async function runMigrator(
   } catch (error) {
     // Failures outside the Migrator (connecting, locking) are reported the way it reports its own.
     return { error };
+  }
+}
+
+/** Runs of a PostgreSQL Migrator operation when a concurrent drop broke its catalog query. */
+const POSTGRES_MIGRATOR_ATTEMPTS = 3;
+
+/**
+ * Runs a Migrator operation on PostgreSQL. Before migrating, Kysely lists the tables of every
+ * schema and calls `pg_get_serial_sequence` on each. When another store in the same database
+ * drops a table or schema meanwhile, that query fails with undefined_table (42P01) naming the
+ * other store's table. Nothing has been migrated then, so the run is repeated.
+ */
+async function runPostgresMigrator(
+  store: StoreDatabase,
+  operation: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<MigrationResultSet> {
+  for (let attempt = 1; ; attempt++) {
+    const resultSet = await operation(await createMigrator(store, store.db));
+    const code = (resultSet.error as { code?: unknown } | undefined)?.code;
+    const migrated = resultSet.results?.some((result) => result.status !== 'NotExecuted');
+    if (code !== '42P01' || migrated === true || attempt >= POSTGRES_MIGRATOR_ATTEMPTS) {
+      return resultSet;
+    }
   }
 }
 
