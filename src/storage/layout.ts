@@ -4,7 +4,7 @@ import { type Digest, digestHex } from '../identity/digest.js';
  * Key layout shared by every backend (version 1):
  *
  *   blake3/ab/cd/abcd…(64 hex)   committed objects, fanned out by the first two hex pairs
- *   tmp/<random>                 local backend: in-progress writes, removed at start-up
+ *   tmp/<0-f>/<random>           local backend: in-progress writes, removed at start-up
  *   staging/<random>             S3 backend: uploads not yet verified, removed at start-up
  *
  * Only `objectKey` maps a digest to a key; nothing else builds object keys.

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { ContentHasher, digestOf } from '../../src/identity/hasher.js';
 import { startServerProcess } from '../support/processes.js';
+import { listTempFiles } from '../support/temp-files.js';
 
 const MIB = 1024 * 1024;
 const LARGE_UPLOAD_BYTES = 512 * MIB;
@@ -161,8 +162,8 @@ describe('crash recovery after kill -9', { timeout: 600_000 }, () => {
       await small;
       await server.stop('SIGKILL');
 
-      const tmp = join(env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT as string, 'tmp');
-      if ((await readdir(tmp)).length > 0) roundsWithTempFiles++;
+      const storageRoot = env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT as string;
+      if ((await listTempFiles(storageRoot)).length > 0) roundsWithTempFiles++;
 
       // Before any restart: every published object is whole.
       for (const file of await listObjectFiles(env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT as string)) {
@@ -176,7 +177,7 @@ describe('crash recovery after kill -9', { timeout: 600_000 }, () => {
     assert.ok(roundsWithTempFiles > 0, 'no kill interrupted a write in progress');
     const server = await startServerProcess(env);
     try {
-      const leftovers = await readdir(join(env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT as string, 'tmp'));
+      const leftovers = await listTempFiles(env.ARTIFACTSTORE_STORAGE_LOCAL_ROOT as string);
       assert.deepEqual(leftovers, [], 'temp files remain after restart');
       assert.ok(acked.length > 0, 'no upload was acknowledged before the kills');
       for (const file of acked) {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { isStoreError, StoreError } from '../../src/errors/store-error.js';
@@ -12,6 +10,7 @@ import type { FileRecord } from '../../src/registry/records.js';
 import type { Registry } from '../../src/registry/registry.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { dumpTables } from '../support/dump-views.js';
+import { listTempFiles } from '../support/temp-files.js';
 import { TEST_DATABASES, type TestStore, createTestStore } from '../support/test-store.js';
 
 const actor = 'tester';
@@ -143,7 +142,7 @@ for (const database of TEST_DATABASES) {
 
       assert.equal(await dumpTables(registry.database.db, true), tables);
       assert.deepEqual(await registry.backend.list({ limit: 10_000 }), objects);
-      assert.deepEqual(await readdir(join(store.config.storage.localRoot, 'tmp')), []);
+      assert.deepEqual(await listTempFiles(store.config.storage.localRoot), []);
       assert.equal((await registry.getPackage(pkg.id)).state, 'open');
     });
 

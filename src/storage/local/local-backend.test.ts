@@ -2,15 +2,26 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { isStoreError } from '../../errors/store-error.js';
 import { type BackendFixture, runBackendConformance } from '../conformance/backend-conformance.js';
 import { objectKey } from '../layout.js';
 import { toStorageError } from './fs-errors.js';
 import { LocalBackend } from './local-backend.js';
 import { ABANDONED_TEMP_AGE_MS } from './temp-names.js';
+
+/** Paths of the files under `tmp/`, relative to it, sorted; the shard directories are left out. */
+async function listTempFiles(root: string): Promise<string[]> {
+  const tempDir = join(root, 'tmp');
+  const entries = await readdir(tempDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => !entry.isDirectory() || !/^[0-9a-f]$/.test(entry.name))
+    .map((entry) => relative(tempDir, join(entry.parentPath, entry.name)))
+    .sort();
+}
 
 interface LocalFixture extends BackendFixture {
   readonly root: string;
@@ -23,12 +34,14 @@ async function makeLocalFixture(): Promise<LocalFixture> {
   return {
     root,
     backend,
-    leftovers: async () => readdir(join(root, 'tmp')),
+    leftovers: async () => listTempFiles(root),
     plantLeftovers: async () => {
-      // A temp file of a process of this host that has exited, and two old unowned entries.
+      // Temp files of a process of this host that has exited, at the top of `tmp/` and in one
+      // of its shards, and two old unowned entries.
       const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
       const owned = `${encodeURIComponent(hostname())}~${deadPid}~interrupted.part`;
       await writeFile(join(root, 'tmp', owned), 'half of an object');
+      await writeFile(join(root, 'tmp', 'a', `${owned}-2`), 'another half');
       const old = new Date(Date.now() - 2 * ABANDONED_TEMP_AGE_MS);
       await writeFile(join(root, 'tmp', 'old-unowned.part'), 'older half');
       await utimes(join(root, 'tmp', 'old-unowned.part'), old, old);
@@ -66,6 +79,23 @@ describe('LocalBackend', () => {
     const info = await stat(path);
     assert.equal(info.size, bytes.length);
     assert.equal(info.mode & 0o777, 0o444);
+  });
+
+  it('spreads concurrent temp files over the shards of tmp/', async () => {
+    // Sources that never end keep every temp file open until the uploads are aborted.
+    const controller = new AbortController();
+    const never = () => new Readable({ read() {} });
+    const puts = Array.from({ length: 16 }, () =>
+      fixture.backend.put(never(), { signal: controller.signal }).catch(() => undefined),
+    );
+    for (let tries = 0; tries < 250 && (await listTempFiles(fixture.root)).length < 16; tries++) {
+      await setTimeout(20);
+    }
+    const shards = new Set((await listTempFiles(fixture.root)).map((path) => dirname(path)));
+    assert.equal(shards.size, 16, [...shards].join(', '));
+    controller.abort();
+    await Promise.all(puts);
+    assert.deepEqual(await listTempFiles(fixture.root), []);
   });
 
   it('default name is local', () => {
@@ -158,7 +188,7 @@ describe('local backend shared root', () => {
       await writeFile(join(fixture.root, 'tmp', unowned), 'another host');
       const second = new LocalBackend({ root: fixture.root });
       await second.init();
-      assert.deepEqual((await readdir(join(fixture.root, 'tmp'))).sort(), [live, unowned].sort());
+      assert.deepEqual(await listTempFiles(fixture.root), [live, unowned].sort());
     } finally {
       await fixture.dispose();
     }

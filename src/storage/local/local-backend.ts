@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import {
   type FileHandle,
   link,
@@ -11,8 +10,8 @@ import {
   rm,
   stat,
 } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, parseDigest } from '../../identity/digest.js';
 import { FsyncRounds } from '../../fs/fsync-rounds.js';
@@ -56,6 +55,13 @@ async function createFanOutDirectories(objectDir: string): Promise<void> {
   await syncPath(objectDir);
 }
 
+/**
+ * Subdirectories of `tmp/` that new temp files take in turn. Creating a file locks its directory
+ * while ext4 allocates the inode, which can take long after many deletions, so concurrent
+ * writers that share one directory wait on each other.
+ */
+const TEMP_SHARDS: readonly string[] = Array.from({ length: 16 }, (_, index) => index.toString(16));
+
 /** Size of each read from an object file. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -88,6 +94,7 @@ export class LocalBackend implements StorageBackend {
   readonly #root: string;
   readonly #tempDir: string;
   readonly #directorySync = new FsyncRounds(syncPath);
+  #nextShard = 0;
 
   constructor(options: LocalBackendOptions) {
     this.name = options.name ?? 'local';
@@ -96,37 +103,42 @@ export class LocalBackend implements StorageBackend {
   }
 
   /**
-   * Creates the root, `blake3/` and `tmp/`, and deletes the temp files of writes that a crash
-   * interrupted (see `isAbandonedTemp`). Temp files of other live processes sharing the root stay.
+   * Creates the root, `blake3/` and `tmp/` with its shards, and deletes the temp files of writes
+   * that a crash interrupted (see `isAbandonedTemp`), in `tmp/` and in its shards. Temp files of
+   * other live processes sharing the root stay.
    */
   async init(): Promise<void> {
     const objectDir = join(this.#root, OBJECT_PREFIX);
     try {
       await mkdir(objectDir, { recursive: true });
-      await mkdir(this.#tempDir, { recursive: true });
+      for (const shard of TEMP_SHARDS) await mkdir(join(this.#tempDir, shard), { recursive: true });
       await createFanOutDirectories(objectDir);
     } catch (err) {
       throw toStorageError(err, 'create storage directories', this.#root);
     }
-    for (const entry of await this.#readTempDir()) {
+    for (const entry of await this.#readDir(this.#tempDir)) {
       const path = join(this.#tempDir, entry);
-      const stats = await lstat(path).catch(() => undefined);
-      if (stats === undefined || !isAbandonedTemp(entry, stats.mtimeMs)) continue;
-      await rm(path, { recursive: true, force: true }).catch((err: unknown) => {
-        throw toStorageError(err, 'delete leftover temp file', path);
-      });
+      if (TEMP_SHARDS.includes(entry)) {
+        for (const name of await this.#readDir(path)) await removeIfAbandoned(join(path, name));
+      } else {
+        await removeIfAbandoned(path);
+      }
     }
   }
 
   /** Streams `source` into a temp file, verifies it, then links it under its digest. */
   async put(source: Readable, options: PutOptions = {}): Promise<PutResult> {
     if (options.signal?.aborted) throw uploadAbortedError(options.signal);
-    const tempPath = join(this.#tempDir, newTempName());
+    const tempPath = this.#newTempPath();
     const origin = new FailureOrigin().watch(source, 'source');
+    let handle: FileHandle | undefined;
     try {
-      const { digest, size } = await receive(source, tempPath, origin, options);
+      // Created read-only: the mode applies to the new file, while this descriptor stays
+      // writable, so the later hard link needs no further write.
+      handle = await open(tempPath, 'wx', 0o444);
+      const { digest, size } = await receive(source, handle, origin, options);
       verifyPutResult(digest, size, options);
-      const created = await this.#commit(tempPath, digest);
+      const created = await this.#commit(tempPath, handle, digest);
       return { digest, size, created };
     } catch (err) {
       throw (
@@ -134,6 +146,7 @@ export class LocalBackend implements StorageBackend {
         toStorageError(err, 'write temp file', tempPath)
       );
     } finally {
+      await handle?.close().catch(() => undefined);
       await rm(tempPath, { force: true }).catch(() => undefined);
     }
   }
@@ -220,12 +233,19 @@ export class LocalBackend implements StorageBackend {
   /** Nothing to release: every call opens and closes its own handles. */
   async close(): Promise<void> {}
 
-  async #readTempDir(): Promise<string[]> {
+  async #readDir(dir: string): Promise<string[]> {
     try {
-      return await readdir(this.#tempDir);
+      return await readdir(dir);
     } catch (err) {
-      throw toStorageError(err, 'list temp directory', this.#tempDir);
+      throw toStorageError(err, 'list temp directory', dir);
     }
+  }
+
+  /** A new temp path, in the shards in turn. */
+  #newTempPath(): string {
+    const shard = TEMP_SHARDS[this.#nextShard] as string;
+    this.#nextShard = (this.#nextShard + 1) % TEMP_SHARDS.length;
+    return join(this.#tempDir, shard, newTempName());
   }
 
   /**
@@ -236,7 +256,7 @@ export class LocalBackend implements StorageBackend {
    * this process waits for that writer's directory fsyncs before it returns. Writers in other
    * processes sharing the root are not awaited.
    */
-  async #commit(tempPath: string, digest: Digest): Promise<boolean> {
+  async #commit(tempPath: string, temp: FileHandle, digest: Digest): Promise<boolean> {
     const finalPath = this.#objectPath(digest);
     const dir = dirname(finalPath);
     try {
@@ -245,7 +265,7 @@ export class LocalBackend implements StorageBackend {
         return false;
       }
       // Only bytes that will be published are flushed, so storing a duplicate costs no fsync.
-      await syncPath(tempPath);
+      await temp.sync();
       const firstCreated = await mkdir(dir, { recursive: true });
       // The parents' fsync is requested as soon as the directory exists, so that a concurrent
       // writer linking into the new directory finds it pending and waits for it.
@@ -298,20 +318,58 @@ async function linkNoReplace(from: string, to: string): Promise<boolean> {
   return true;
 }
 
-/**
- * Writes `source` to a new temp file through a `HashingStream`. The file is created exclusively
- * and read-only, so the later hard link needs no further write.
- */
+/** Writes `source` through a `HashingStream` to `sink`, which stays open for the fsync. */
 async function receive(
   source: Readable,
-  tempPath: string,
+  sink: FileHandle,
   origin: FailureOrigin,
   options: PutOptions,
 ): Promise<{ digest: Digest; size: number }> {
   const hashing = new HashingStream({ maxSize: options.maxSize });
-  // Created read-only: the mode applies to the new file, while this descriptor stays writable.
-  const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o444 });
-  origin.watch(sink, 'store');
-  await pipeline(source, hashing, sink, { signal: options.signal });
+  const writer = handleWriter(sink);
+  origin.watch(writer, 'store');
+  await pipeline(source, hashing, writer, { signal: options.signal });
   return { digest: hashing.hasher.digest(), size: hashing.hasher.size };
+}
+
+/**
+ * Returns a stream that appends to `handle` and leaves it open. `handle.createWriteStream` does
+ * not fit: `handle.close()` waits until such a stream closes the handle itself, which must come
+ * after the object's fsync.
+ */
+function handleWriter(handle: FileHandle): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(handle, [chunk]).then(() => callback(), callback);
+    },
+    writev(chunks, callback) {
+      const buffers = chunks.map(({ chunk }) => chunk as Buffer);
+      writeAll(handle, buffers).then(() => callback(), callback);
+    },
+  });
+}
+
+/** Writes `buffers` in order with as few calls as the kernel allows. */
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    // A short write leaves the tail of one buffer and the buffers after it.
+    while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).byteLength) {
+      bytesWritten -= (rest[0] as Buffer).byteLength;
+      rest = rest.slice(1);
+    }
+    if (rest.length > 0 && bytesWritten > 0) {
+      rest = [(rest[0] as Buffer).subarray(bytesWritten), ...rest.slice(1)];
+    }
+  }
+}
+
+/** Deletes a temp file or stray entry left by a writer that is gone (see `isAbandonedTemp`). */
+async function removeIfAbandoned(path: string): Promise<void> {
+  const stats = await lstat(path).catch(() => undefined);
+  if (stats === undefined || !isAbandonedTemp(basename(path), stats.mtimeMs)) return;
+  await rm(path, { recursive: true, force: true }).catch((err: unknown) => {
+    throw toStorageError(err, 'delete leftover temp file', path);
+  });
 }
