@@ -17,7 +17,7 @@ export const COMPARISONS: Comparison[] = [
     })),
   ),
   ...['push-server', 'push-embedded', 'pull-server', 'pull-embedded'].flatMap((figure) =>
-    ['git-add', 'restic-backup'].map((referenceId) => ({
+    ['git-add', 'restic-backup', 'durable-copy'].map((referenceId) => ({
       productId: `product-${figure}`,
       referenceId,
     })),

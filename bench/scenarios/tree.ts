@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type BenchContext, type Scenario, toolMissing } from '../lib/context.js';
-import { type ProductServer, runCli, startProductServer } from '../lib/product.js';
+import { type ProductServer, REPO_ROOT, runCli, startProductServer } from '../lib/product.js';
 import { runCommand } from '../lib/processes.js';
 import type { Row } from '../lib/results.js';
 import { repeat } from '../lib/stats.js';
@@ -42,6 +42,25 @@ async function measureGit(context: BenchContext): Promise<void> {
     const result = await runCommand('git', [...git, 'add', '-A']);
     removeTemp(repoDir);
     return result.seconds;
+  });
+}
+
+/** Measures the floor of durable small-file writes on this disk with bench/peers/durable-copy.ts. */
+async function measureDurableCopy(context: BenchContext): Promise<void> {
+  const base = row(
+    context,
+    'durable-copy',
+    'durable copy in Node, each file through a temp file with fsync and rename, 16 in flight',
+    'limit',
+  );
+  const script = join(REPO_ROOT, 'bench', 'peers', 'durable-copy.ts');
+  await recordFilesPerSecond(context, base, async () => {
+    const dir = makeTempDir('durable-copy');
+    const env = { ...process.env, UV_THREADPOOL_SIZE: '16' };
+    const args = ['--import', 'tsx', script, context.treeDir, join(dir, 'tree')];
+    const result = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env });
+    removeTemp(dir);
+    return (JSON.parse(result.stdout) as { seconds: number }).seconds;
   });
 }
 
@@ -142,6 +161,7 @@ export const treeScenario: Scenario = {
   async run(context) {
     await measureGit(context);
     await measureRestic(context);
+    await measureDurableCopy(context);
     for (const viaServer of [true, false]) {
       await measurePush(context, viaServer);
       await measurePull(context, viaServer);
