@@ -1,9 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
 import type { StoreClient } from '../client/store-client.js';
-import { createLogger } from '../logging/logger.js';
 import type { Registry } from '../registry/registry.js';
 import { Printer } from './printer.js';
 
@@ -53,21 +52,25 @@ export class CliContext {
   }
 
   /**
-   * Logger handed to the registry and the database layer: silent by default so that only the
-   * printer writes to the terminal, JSON lines on stderr at debug level with `--debug`.
+   * Logger handed to the registry and the database layer. Without `--debug` there is none, so
+   * that only the printer writes to the terminal. With it, JSON lines go to stderr at debug level.
    */
-  logger(): Logger {
-    if (this.#globals.debug !== true) return pino({ level: 'silent' });
+  async logger(): Promise<Logger | undefined> {
+    if (this.#globals.debug !== true) return undefined;
+    // Imported on use: apart from `serve`, only a run with --debug needs pino.
+    const { pino } = await import('pino');
+    const { createLogger } = await import('../logging/logger.js');
     return createLogger('debug', pino.destination({ fd: 2, sync: true }));
   }
 
   /** Opens the embedded registry. `migrate: false` leaves the database schema as it is. */
   async openRegistry(options: { migrate?: boolean } = {}): Promise<Registry> {
     const config = this.config();
-    // Imported on use: the database drivers and the S3 SDK take a second to load.
+    // Imported on use, so that a command run with --server loads neither the database layer
+    // nor the storage backends.
     const { openRegistry } = await import('../registry/open-registry.js');
     const registry = await openRegistry(config, {
-      logger: this.logger(),
+      logger: await this.logger(),
       migrate: options.migrate,
     });
     this.printer.debug(`opened the store at ${registry.database.displayUrl}`);

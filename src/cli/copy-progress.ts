@@ -1,8 +1,8 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { CopyReport } from '../registry/storage-copy.js';
 import { formatBytes } from './format.js';
 import type { Printer } from './printer.js';
-import { PLAIN_PROGRESS_INTERVAL_MS } from './progress.js';
+import { loadCliProgress, PLAIN_PROGRESS_INTERVAL_MS } from './progress.js';
 
 /**
  * Progress of `storage copy` on stderr, in objects and bytes. The number of objects to copy is
@@ -43,7 +43,8 @@ export class CopyProgress {
   #start(total: number): void {
     const stream = this.#printer.stderr as NodeJS.WriteStream;
     if (stream.isTTY === true) {
-      this.#bar = new cliProgress.SingleBar({
+      const { SingleBar } = loadCliProgress();
+      this.#bar = new SingleBar({
         stream,
         format: 'copy {bar} {percentage}% | {objects} objects | {bytes} | {failed} failed',
         clearOnComplete: true,

@@ -1,9 +1,20 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { formatBytes } from './format.js';
 import type { Printer } from './printer.js';
 
 /** Interval between plain progress lines when stderr is not a terminal, in milliseconds. */
 export const PLAIN_PROGRESS_INTERVAL_MS = 5_000;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Loads cli-progress, a CommonJS package, when a bar is drawn. Only a terminal gets a bar, so
+ * runs whose stderr is a pipe or a file, and commands without progress, never load it.
+ */
+export function loadCliProgress(): typeof cliProgress {
+  return require('cli-progress');
+}
 
 /** Totals of a transfer, in files and bytes. */
 export interface TransferTotals {
@@ -58,7 +69,8 @@ export class TransferProgress {
   }
 
   #startBar(stream: NodeJS.WriteStream): void {
-    this.#bar = new cliProgress.SingleBar({
+    const { SingleBar } = loadCliProgress();
+    this.#bar = new SingleBar({
       stream,
       format: `${this.#label} {bar} {percentage}% | {files} files | {bytes} | eta {eta_formatted}`,
       clearOnComplete: true,

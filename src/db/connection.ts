@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { fdatasyncIfPresent } from '../fs/sync-path.js';
 import { FsyncRounds } from '../fs/fsync-rounds.js';
 import type { DatabaseKind } from './dialect.js';
+import { loadPostgresDriver, loadSqliteDriver } from './drivers.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -36,6 +35,7 @@ export function sqlitePath(url: string): string {
 function openSqlite(url: string, config: Config): StoreDatabase {
   const path = sqlitePath(url);
   mkdirSync(dirname(path), { recursive: true });
+  const BetterSqlite3 = loadSqliteDriver();
   const connection = new BetterSqlite3(path);
   connection.pragma('journal_mode = WAL');
   // NORMAL: a commit writes the WAL without fsyncing it, so better-sqlite3 does not block the
@@ -59,6 +59,7 @@ function openSqlite(url: string, config: Config): StoreDatabase {
 }
 
 function openPostgres(url: string, config: Config): StoreDatabase {
+  const pg = loadPostgresDriver();
   const pool = new pg.Pool({
     connectionString: url,
     max: config.database.poolSize,

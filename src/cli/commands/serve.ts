@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
-import { createLogger } from '../../logging/logger.js';
 import { CliContext } from '../cli-context.js';
 import { parseIntegerOption } from '../option-values.js';
 
@@ -50,6 +49,8 @@ export function registerServeCommand(program: Command, signal: AbortSignal): voi
           ? loaded.port
           : parseIntegerOption('--port', options.port, 0, 65535);
       const config: Config = Object.freeze({ ...loaded, host: options.host ?? loaded.host, port });
+      // Imported on use, so that registering this command does not load pino.
+      const { createLogger } = await import('../../logging/logger.js');
       const logger = createLogger(context.printer.debugEnabled ? 'debug' : config.logLevel);
 
       const server = await startServer(config, logger);
