@@ -58,7 +58,7 @@ export async function checkPathFree(db: Kysely<Database>, packageId: string, pat
   }
   throw new StoreError(
     'PATH_CONFLICT',
-    `path ${JSON.stringify(path)} conflicts with file ${JSON.stringify(clash.path)} in package ${packageId}: a path cannot be both a file and a directory`,
+    `path ${JSON.stringify(path)} conflicts with file ${JSON.stringify(clash.path)} in package ${packageId}: a path cannot be both a file and a directory; rename one of them`,
     { packageId, path, conflictsWith: clash.path },
   );
 }

@@ -219,6 +219,17 @@ describe('validateRelativePath', () => {
     });
   }
 
+  it('says how to fix each rule', () => {
+    // The reason after the quoted path has a second part, after ";", that says what to do.
+    for (const [name, path] of invalidCases) {
+      assert.throws(
+        () => validateRelativePath(path),
+        (err: unknown) => err instanceof Error && /: [^;]+; \S/.test(err.message),
+        name,
+      );
+    }
+  });
+
   it('rejects a non-string value', () => {
     for (const value of [undefined, null, 42, ['a'], { path: 'a' }]) {
       assert.throws(

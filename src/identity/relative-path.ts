@@ -75,15 +75,23 @@ interface BrokenRule {
 }
 
 function findBrokenRule(path: string): BrokenRule | undefined {
-  if (path.length === 0) return { rule: 'empty', reason: 'the path is empty' };
+  if (path.length === 0) {
+    return { rule: 'empty', reason: 'the path is empty; give the file a name such as "dir/file"' };
+  }
 
   if (LONE_SURROGATE_PATTERN.test(path)) {
-    return { rule: 'lone-surrogate', reason: 'contains a lone UTF-16 surrogate (not valid UTF-8)' };
+    return {
+      rule: 'lone-surrogate',
+      reason: 'contains a lone UTF-16 surrogate (not valid UTF-8); send the name as valid UTF-8',
+    };
   }
   const control = CONTROL_CHARACTER_PATTERN.exec(path);
   if (control !== null) {
     const codePoint = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return { rule: 'control-character', reason: `contains the control character U+${codePoint}` };
+    return {
+      rule: 'control-character',
+      reason: `contains the control character U+${codePoint}; rename the file without it`,
+    };
   }
   if (path.includes('\\')) {
     return { rule: 'backslash', reason: 'contains a backslash; separate segments with "/"' };
@@ -92,7 +100,7 @@ function findBrokenRule(path: string): BrokenRule | undefined {
   if (bytes > MAX_PATH_BYTES) {
     return {
       rule: 'too-long',
-      reason: `is ${bytes} UTF-8 bytes, over the ${MAX_PATH_BYTES} limit`,
+      reason: `is ${bytes} UTF-8 bytes, over the ${MAX_PATH_BYTES} limit; use a shorter path`,
     };
   }
 
@@ -103,15 +111,23 @@ function findBrokenSegmentRule(path: string): BrokenRule | undefined {
   if (path.startsWith('/')) {
     return { rule: 'absolute', reason: 'starts with "/"; paths are relative to the package' };
   }
-  if (path.endsWith('/')) return { rule: 'trailing-slash', reason: 'ends with "/"' };
+  if (path.endsWith('/')) {
+    return { rule: 'trailing-slash', reason: 'ends with "/"; name the file, not its directory' };
+  }
 
   const segments = path.split('/');
   if (segments.includes('')) {
-    return { rule: 'empty-segment', reason: 'contains an empty segment ("//")' };
+    return {
+      rule: 'empty-segment',
+      reason: 'contains an empty segment ("//"); separate segments with a single "/"',
+    };
   }
   const dot = segments.find((segment) => segment === '.' || segment === '..');
   if (dot !== undefined) {
-    return { rule: 'dot-segment', reason: `contains a "${dot}" segment` };
+    return {
+      rule: 'dot-segment',
+      reason: `contains a "${dot}" segment; give the path from the package root without "." or ".."`,
+    };
   }
   return undefined;
 }

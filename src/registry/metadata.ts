@@ -141,15 +141,16 @@ function checkNumber(value: number, at: string): number {
     throw invalidMetadata('not-json', `${value} is not a JSON number`, at);
   if (!Number.isInteger(value) || Math.abs(value) <= Number.MAX_SAFE_INTEGER) return value;
 
+  // JSON parsing has already rounded the number, so the value shown may differ from the text.
   const reason =
-    `the integer ${value} is beyond ±${Number.MAX_SAFE_INTEGER} and cannot be stored exactly; ` +
-    'send it as a string';
+    `the integer ${value} (as parsed) is beyond ±${Number.MAX_SAFE_INTEGER} and cannot be ` +
+    'stored exactly; send it as a string';
   throw invalidMetadata('unsafe-integer', reason, at);
 }
 
 function checkDepth(at: string, depth: number): void {
   if (depth <= MAX_METADATA_DEPTH) return;
-  const reason = `nesting is deeper than the limit of ${MAX_METADATA_DEPTH} levels`;
+  const reason = `nesting is deeper than the limit of ${MAX_METADATA_DEPTH} levels; flatten it`;
   throw invalidMetadata('too-deep', reason, at);
 }
 

@@ -254,6 +254,8 @@ export class Registry implements RegistryApi {
   }
 
   async getFile(packageId: string, path: string): Promise<FileRecord> {
+    // An invalid path can name no file, and saying why helps more than FILE_NOT_FOUND.
+    validateRelativePath(path);
     await this.getPackage(packageId);
     const row = await this.#read(() =>
       this.#store.db

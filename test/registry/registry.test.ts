@@ -303,6 +303,15 @@ for (const database of TEST_DATABASES) {
       );
     });
 
+    it('rejects invalid paths on read', async () => {
+      const pkg = await newPackage('read-paths');
+      for (const path of ['../x', 'a/./b', '/abs', 'a//b']) {
+        await assert.rejects(registry.getFile(pkg.id, path), { code: 'INVALID_PATH' }, path);
+        await assert.rejects(registry.openFile(pkg.id, path), { code: 'INVALID_PATH' }, path);
+      }
+      await assert.rejects(registry.getFile(pkg.id, 'missing'), { code: 'FILE_NOT_FOUND' });
+    });
+
     it('lets exactly one of two racing uploads of one path win', async () => {
       const pkg = await newPackage('race');
       const results = await Promise.allSettled(
