@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, StoreError, isStoreError } from '../errors/store-error.js';
-import { explainBodyTooLarge, explainRoutingError } from './framework-errors.js';
+import { explainRequestError, explainRoutingError } from './framework-errors.js';
 import { fromValidationError } from './validation.js';
 
 /** Base URI of the `type` member of problem documents. The code follows, lowercase and dashed. */
@@ -13,14 +13,17 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 const INTERNAL_DETAIL =
   'the server failed to handle the request; retry later or report the requestId';
 
-/** An RFC 9457 problem document with the store's extension members. */
+/**
+ * An RFC 9457 problem document with the store's extension members. `instance` is the request URL,
+ * absent only when the request could not be parsed (see client-errors.ts).
+ */
 export interface Problem {
   type: string;
   title: string;
   status: number;
   detail: string;
   code: ErrorCode;
-  instance: string;
+  instance?: string;
   requestId: string;
   [extension: string]: unknown;
 }
@@ -59,8 +62,11 @@ export function toStoreError(error: unknown): StoreError {
   return new StoreError('INTERNAL_ERROR', INTERNAL_DETAIL, {}, error);
 }
 
-/** Builds the problem document of `error` for `request`. 5xx documents carry no details. */
-export function buildProblem(error: StoreError, request: FastifyRequest): Problem {
+/**
+ * Builds the problem document of `error` for the request with id `requestId` and URL `instance`.
+ * 5xx documents carry no details.
+ */
+export function toProblem(error: StoreError, requestId: string, instance?: string): Problem {
   // A 503 states a condition the client can act on (retry later), not an internal fault.
   const internal = error.httpStatus >= 500 && error.httpStatus !== 503;
   return {
@@ -70,9 +76,14 @@ export function buildProblem(error: StoreError, request: FastifyRequest): Proble
     status: error.httpStatus,
     detail: internal ? INTERNAL_DETAIL : error.message,
     code: error.code,
-    instance: request.url,
-    requestId: request.id,
+    ...(instance === undefined ? {} : { instance }),
+    requestId,
   };
+}
+
+/** Builds the problem document of `error` for `request`. 5xx documents carry no details. */
+export function buildProblem(error: StoreError, request: FastifyRequest): Problem {
+  return toProblem(error, request.id, request.url);
 }
 
 /**
@@ -127,24 +138,33 @@ export interface ProblemLimits {
   maxMetadataBytes: number;
 }
 
+/** Route patterns and the router's limit, which explain errors raised before routing. */
+export interface RoutingLimits {
+  /** URL patterns of the registered routes, such as `/v1/packages/:id`. */
+  routes: readonly string[];
+  /** Maximum length of one path parameter, in characters, as the router counts them. */
+  maxParamLength: number;
+}
+
 /**
- * Handles the errors that Fastify's router raises before any hook runs (its `frameworkErrors`
- * option), such as a URL that is not valid percent-encoded UTF-8, as problem documents.
+ * Returns the handler of the errors that Fastify's router raises before any hook runs (its
+ * `frameworkErrors` option), such as a URL that is not valid percent-encoded UTF-8 or a path
+ * parameter over `maxParamLength`. It sends them as problem documents.
  */
-export function sendFrameworkError(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  // The onRequest hook that sets this header does not run for these requests.
-  reply.header('x-request-id', request.id);
-  sendProblem(explainRoutingError(error, request), request, reply);
+export function createFrameworkErrorHandler(
+  limits: RoutingLimits,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    // The onRequest hook that sets this header does not run for these requests.
+    reply.header('x-request-id', request.id);
+    sendProblem(explainRoutingError(error, request, limits), request, reply);
+  };
 }
 
 /** Installs the problem+json error handler and the 404 handler for unknown routes. */
 export function registerProblemHandlers(app: FastifyInstance, limits: ProblemLimits): void {
   app.setErrorHandler((error, request, reply) => {
-    sendProblem(explainBodyTooLarge(error, request, limits.maxMetadataBytes), request, reply);
+    sendProblem(explainRequestError(error, request, limits.maxMetadataBytes), request, reply);
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new StoreError(

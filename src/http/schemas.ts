@@ -180,7 +180,11 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     code: Type.String({ description: 'Stable error code, such as PACKAGE_NOT_FOUND' }),
-    instance: Type.String(),
+    instance: Type.Optional(
+      Type.String({
+        description: 'The request URL; absent when the request could not be parsed as HTTP',
+      }),
+    ),
     requestId: Type.String(),
   },
   { additionalProperties: true, description: 'Further members carry details of the error' },

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { VERSION } from '../config/version.js';
 import type { RegistryApi } from '../registry/registry-api.js';
-import { registerProblemHandlers, sendFrameworkError } from './problem.js';
+import { handleClientError } from './client-errors.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { createFrameworkErrorHandler, registerProblemHandlers } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import type { ApiServer, RouteContext } from './route-context.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -24,6 +26,14 @@ export interface ServerOptions {
 }
 
 const MIB = 1024 * 1024;
+
+/**
+ * Maximum length of one `:name` path parameter, in characters after percent-decoding (Fastify's
+ * default). Package ids are 26-character ULIDs and digests 71 characters. The wildcard that
+ * carries a file path is not limited by it, so paths up to their own limit of 1024 UTF-8 bytes
+ * (3072 characters percent-encoded) reach the route and its path checks.
+ */
+const MAX_PARAM_LENGTH = 100;
 
 /**
  * Returns the maximum JSON request body, in bytes. Package metadata is the only large member, and
@@ -64,14 +74,22 @@ async function registerRoutes(app: ApiServer, context: RouteContext): Promise<vo
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { registry, config, logger } = options;
+  const routes: string[] = [];
   const app: ApiServer = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: jsonBodyLimit(config),
-    frameworkErrors: sendFrameworkError,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: createFrameworkErrorHandler({ routes, maxParamLength: MAX_PARAM_LENGTH }),
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The framework error handler matches these patterns to name a path parameter over the limit.
+  app.addHook('onRoute', (route) => {
+    routes.push(route.url);
+  });
 
   // JSON is the only request body outside the upload route, which installs its own parser.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; they must not drop or coerce fields on the way out.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
