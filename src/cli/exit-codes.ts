@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { type ErrorCode, isStoreError } from '../errors/store-error.js';
+import { unwrapCommandFailure } from './command-failure.js';
 
 /** Exit statuses of the CLI; docs/cli.md lists them. Callers treat any other non-zero as failure. */
 export const EXIT_CODES = {
@@ -31,6 +32,8 @@ const EXIT_CODE_OVERRIDES: Partial<Record<ErrorCode, ExitCode>> = {
   UNEXPECTED_RESPONSE: EXIT_CODES.FAILURE,
   // A missing route means a wrong --server URL or an incompatible server, not a missing package.
   ROUTE_NOT_FOUND: EXIT_CODES.FAILURE,
+  // The request did not reach the server in time, which a retry can fix like an outage.
+  REQUEST_TIMEOUT: EXIT_CODES.UNAVAILABLE,
 };
 
 function exitCodeOfStatus(httpStatus: number): ExitCode {
@@ -50,10 +53,11 @@ export function isHelpOrVersion(err: unknown): boolean {
 /**
  * Maps any error to the exit status of the CLI. This is the only place that decides exit
  * statuses: `cancelled` wins over the error itself, because an interrupted operation fails with
- * whatever error the interruption caused.
+ * whatever error the interruption caused. A `CommandFailure` maps like the error it wraps.
  */
-export function exitCodeOf(err: unknown, cancelled = false): ExitCode {
+export function exitCodeOf(failure: unknown, cancelled = false): ExitCode {
   if (cancelled) return EXIT_CODES.CANCELLED;
+  const { error: err } = unwrapCommandFailure(failure);
   if (isHelpOrVersion(err)) return EXIT_CODES.OK;
   if (err instanceof CommanderError) return EXIT_CODES.USAGE;
   if (!isStoreError(err)) return EXIT_CODES.FAILURE;

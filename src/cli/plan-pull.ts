@@ -108,7 +108,9 @@ export async function planPull(
   const targets = files.map((file) => join(root, ...validateRelativePath(file.path).split('/')));
   const directories = new Map<string, Promise<DirectoryState>>();
   const outcomes: Array<Conflict | 'equal' | 'absent'> = new Array(files.length);
-  const compare = async (index: number): Promise<void> => {
+  // Each comparison hashes with the pool's signal: runPool raises its listener limit to match
+  // the concurrency, while the caller's signal keeps Node's default of 10.
+  const compare = async (index: number, signal: AbortSignal): Promise<void> => {
     const target = targets[index] as string;
     const directory = dirname(target);
     let state = directories.get(directory);
@@ -116,12 +118,7 @@ export async function planPull(
       state = directoryState(directory);
       directories.set(directory, state);
     }
-    outcomes[index] = await compareTarget(
-      files[index] as FileRecord,
-      target,
-      await state,
-      options.signal,
-    );
+    outcomes[index] = await compareTarget(files[index] as FileRecord, target, await state, signal);
   };
   try {
     await runPool([...files.keys()], options.concurrency, options.signal, compare);

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { isStoreError } from '../errors/store-error.js';
+import { unwrapCommandFailure } from './command-failure.js';
 
 /** Output settings taken from the global options. */
 export interface PrinterOptions {
@@ -96,8 +97,16 @@ function usageMessage(err: CommanderError): string {
 /**
  * Describes any error with a stable code: the `StoreError` code, `USAGE` for command-line errors,
  * `CANCELLED` after SIGINT or SIGTERM (named by `cancelledBy`), and `INTERNAL` for anything else.
+ * The details that a `CommandFailure` adds, such as the `packageId` of a failed push, are kept
+ * whatever the code.
  */
 export function toErrorObject(err: unknown, cancelledBy?: string): ErrorObject {
+  const { error, details } = unwrapCommandFailure(err);
+  const described = describeError(error, cancelledBy);
+  return { ...described, details: { ...described.details, ...details } };
+}
+
+function describeError(err: unknown, cancelledBy: string | undefined): ErrorObject {
   const message = err instanceof Error ? err.message : String(err);
   if (cancelledBy !== undefined) {
     return { code: 'CANCELLED', message: `cancelled by ${cancelledBy}`, details: {} };

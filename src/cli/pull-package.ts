@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { listAllFiles, type StoreClient } from '../client/store-client.js';
+import { StoreError } from '../errors/store-error.js';
 import type { CliContext } from './cli-context.js';
 import { downloadToTemp, type PlannedDownload } from './download-file.js';
 import { FileCommitter } from './file-committer.js';
@@ -34,7 +36,7 @@ export async function pullPackage(
   options: PullOptions,
 ): Promise<void> {
   const concurrency = parseConcurrency(options.concurrency);
-  const root = resolve(dir);
+  const root = await checkTargetDirectory(dir);
   const started = Date.now();
   const client = await context.openClient({ connections: concurrency });
   try {
@@ -71,6 +73,30 @@ export async function pullPackage(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Resolves the target directory of a pull. It may be missing, since the pull creates it, but
+ * anything other than a directory there, or a file where one of its parents belongs, rejects the
+ * pull with INVALID_ARGUMENT before the store is asked. `--force` would not help in that case.
+ */
+async function checkTargetDirectory(dir: string): Promise<string> {
+  const root = resolve(dir);
+  let reason: string;
+  try {
+    if ((await stat(root)).isDirectory()) return root;
+    reason = 'it exists and is not a directory';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return root;
+    if (code !== 'ENOTDIR') throw err;
+    reason = 'one of its parents is a file';
+  }
+  throw new StoreError(
+    'INVALID_ARGUMENT',
+    `cannot pull into ${JSON.stringify(dir)}: ${reason}; pass the path of a directory, which pull creates when it is missing`,
+    { path: dir },
+  );
 }
 
 /**

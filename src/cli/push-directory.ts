@@ -4,6 +4,7 @@ import { listAllFiles, type StoreClient } from '../client/store-client.js';
 import { StoreError } from '../errors/store-error.js';
 import type { FinalizeResult, Metadata, PackageRecord } from '../registry/records.js';
 import type { CliContext } from './cli-context.js';
+import { CommandFailure } from './command-failure.js';
 import { formatBytes, formatSeconds } from './format.js';
 import { hashFile } from './hash-file.js';
 import { parseConcurrency, parseMetadataOption } from './option-values.js';
@@ -158,7 +159,8 @@ async function findPending(
 
 /**
  * Uploads the pending files and finalizes. On failure it explains that the package stays open
- * and how to finish it, then rethrows.
+ * and how to finish it. It then rejects with a `CommandFailure` that adds `packageId` to the
+ * error details, so that a script run with `--json` can resume without parsing the hint.
  */
 async function uploadAndFinalize(
   context: CliContext,
@@ -180,7 +182,7 @@ async function uploadAndFinalize(
     context.printer.note(
       `push: package ${pkg.id} stays open and is not finalized. To finish it, fix the cause and run the same command again with --resume ${pkg.id}: it uploads only the missing files, then finalizes.`,
     );
-    throw err;
+    throw new CommandFailure(err, { packageId: pkg.id });
   }
 }
 

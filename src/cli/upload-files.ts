@@ -1,12 +1,16 @@
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import type { StoreClient } from '../client/store-client.js';
 import { isStoreError, StoreError } from '../errors/store-error.js';
+import { createSizeCheck } from './file-size-check.js';
 import type { TransferProgress } from './progress.js';
 import { PoolItemError, runPool } from './run-pool.js';
 import type { LocalFile } from './walk-directory.js';
 
-/** Streams one file from disk into an open package, counting bytes as they are read. */
+/**
+ * Streams one file from disk into an open package, counting bytes as they are read. A file
+ * whose size differs from the one the walk found fails with SIZE_MISMATCH on this side, before
+ * the HTTP client can notice that the body does not match its declared length.
+ */
 async function uploadFile(
   client: StoreClient,
   packageId: string,
@@ -15,12 +19,7 @@ async function uploadFile(
   signal: AbortSignal,
 ): Promise<void> {
   const source = createReadStream(file.absolute);
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      progress.addBytes(chunk.byteLength);
-      callback(null, chunk);
-    },
-  });
+  const counter = createSizeCheck(file, (bytes) => progress.addBytes(bytes));
   source.on('error', (err) => counter.destroy(err));
   source.pipe(counter);
   try {

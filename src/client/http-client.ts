@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { StoreError } from '../errors/store-error.js';
-import { type Digest, isDigest } from '../identity/digest.js';
+import { type Digest, isDigest, parseDigest } from '../identity/digest.js';
 import { digestOf } from '../identity/hasher.js';
 import type {
   FileRecord,
@@ -12,6 +12,7 @@ import type {
 } from '../registry/records.js';
 import type { ManifestFormat } from '../registry/registry-api.js';
 import { errorFromResponse, wrapNetworkError } from './http-errors.js';
+import { validateFileAddress, validatePackageId } from './request-arguments.js';
 import type { FileDownload, FileUpload, NewPackage, StoreClient } from './store-client.js';
 
 /** Settings of an `HttpClient`. */
@@ -46,7 +47,8 @@ const MEDIA_TYPES: Record<ManifestFormat, string> = {
 /**
  * Runs client operations against an artifactstore server over HTTP/1.1 with keep-alive
  * connections. Request and response bodies are streamed, never buffered. Error responses become
- * the `StoreError` the server raised, with the same code.
+ * the `StoreError` the server raised, with the same code. Package ids, file paths and digests
+ * that would change the route of a request are rejected before it is sent.
  */
 export class HttpClient implements StoreClient {
   readonly target: string;
@@ -89,13 +91,12 @@ export class HttpClient implements StoreClient {
   }
 
   async finalize(packageId: string): Promise<FinalizeResult> {
-    const path = `v1/packages/${encodeURIComponent(packageId)}/finalize`;
-    const response = await this.#call(path, { method: 'POST' });
+    const response = await this.#call(packageRoute(packageId, '/finalize'), { method: 'POST' });
     return (await response.body.json()) as FinalizeResult;
   }
 
   async getPackage(packageId: string): Promise<PackageRecord> {
-    const response = await this.#call(`v1/packages/${encodeURIComponent(packageId)}`);
+    const response = await this.#call(packageRoute(packageId));
     return (await response.body.json()) as PackageRecord;
   }
 
@@ -108,24 +109,23 @@ export class HttpClient implements StoreClient {
     packageId: string,
     query: { cursor?: string; limit?: number },
   ): Promise<Page<FileRecord>> {
-    const path = `v1/packages/${encodeURIComponent(packageId)}/files`;
-    const response = await this.#call(path, { query });
+    const response = await this.#call(packageRoute(packageId, '/files'), { query });
     return (await response.body.json()) as Page<FileRecord>;
   }
 
-  openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload> {
+  async openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload> {
     return this.#download(filePath(packageId, path), signal);
   }
 
-  openObject(digest: Digest, _size: number, signal?: AbortSignal): Promise<FileDownload> {
-    return this.#download(`v1/objects/${encodeURIComponent(digest)}`, signal);
+  async openObject(digest: Digest, _size: number, signal?: AbortSignal): Promise<FileDownload> {
+    return this.#download(`v1/objects/${encodeURIComponent(parseDigest(digest))}`, signal);
   }
 
   async getManifest(
     packageId: string,
     format: ManifestFormat,
   ): Promise<{ digest: Digest; bytes: Buffer }> {
-    const path = `v1/packages/${encodeURIComponent(packageId)}/manifest`;
+    const path = packageRoute(packageId, '/manifest');
     const response = await this.#call(path, { headers: { accept: MEDIA_TYPES[format] } });
     const bytes = Buffer.from(await response.body.arrayBuffer());
     const digest = parseEtag(response.headers.etag, path);
@@ -203,10 +203,23 @@ function parseServerUrl(server: string): URL {
   return url;
 }
 
-/** Returns the route of one file: each path segment is percent-encoded, `/` stays a separator. */
+/**
+ * Returns the route of a package, followed by `suffix`. Rejects an id that the URL would
+ * resolve as a `.` or `..` segment.
+ */
+function packageRoute(packageId: string, suffix = ''): string {
+  return `v1/packages/${encodeURIComponent(validatePackageId(packageId))}${suffix}`;
+}
+
+/**
+ * Returns the route of one file: each path segment is percent-encoded, `/` stays a separator.
+ * Percent-encoding leaves `.` and `..` as they are, and the URL would resolve them, so the path
+ * is validated first (INVALID_PATH) and no request goes out for an invalid one.
+ */
 function filePath(packageId: string, path: string): string {
+  validateFileAddress(packageId, path);
   const encoded = path.split('/').map(encodeURIComponent).join('/');
-  return `v1/packages/${encodeURIComponent(packageId)}/files/${encoded}`;
+  return `${packageRoute(packageId)}/files/${encoded}`;
 }
 
 /** Reads the content address from an `ETag` header, which the server sets to the quoted digest. */

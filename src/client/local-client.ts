@@ -8,9 +8,14 @@ import type {
   Page,
 } from '../registry/records.js';
 import type { ManifestFormat, RegistryApi } from '../registry/registry-api.js';
+import { validateFileAddress, validatePackageId } from './request-arguments.js';
 import type { FileDownload, FileUpload, NewPackage, StoreClient } from './store-client.js';
 
-/** Runs client operations on the embedded store through a registry opened in this process. */
+/**
+ * Runs client operations on the embedded store through a registry opened in this process. File
+ * paths and package ids are checked as `HttpClient` checks them, so that both clients reject an
+ * invalid one with the same code before the store is asked.
+ */
 export class LocalClient implements StoreClient {
   readonly target: string;
   readonly #registry: RegistryApi;
@@ -30,7 +35,8 @@ export class LocalClient implements StoreClient {
     return this.#registry.createPackage({ ...input, actor: this.#actor });
   }
 
-  uploadFile(upload: FileUpload): Promise<FileRecord> {
+  async uploadFile(upload: FileUpload): Promise<FileRecord> {
+    validateFileAddress(upload.packageId, upload.path);
     return this.#registry.ingestFile({
       packageId: upload.packageId,
       path: upload.path,
@@ -43,26 +49,28 @@ export class LocalClient implements StoreClient {
     });
   }
 
-  finalize(packageId: string): Promise<FinalizeResult> {
+  async finalize(packageId: string): Promise<FinalizeResult> {
+    validatePackageId(packageId);
     return this.#registry.finalize({ packageId, actor: this.#actor });
   }
 
-  getPackage(packageId: string): Promise<PackageRecord> {
-    return this.#registry.getPackage(packageId);
+  async getPackage(packageId: string): Promise<PackageRecord> {
+    return this.#registry.getPackage(validatePackageId(packageId));
   }
 
   listPackages(query: ListPackagesQuery): Promise<Page<PackageRecord>> {
     return this.#registry.listPackages(query);
   }
 
-  listFiles(
+  async listFiles(
     packageId: string,
     query: { cursor?: string; limit?: number },
   ): Promise<Page<FileRecord>> {
-    return this.#registry.listFiles(packageId, query);
+    return this.#registry.listFiles(validatePackageId(packageId), query);
   }
 
   async openFile(packageId: string, path: string): Promise<FileDownload> {
+    validateFileAddress(packageId, path);
     const opened = await this.#registry.openFile(packageId, path);
     return { digest: opened.digest, size: opened.size, stream: opened.stream };
   }
@@ -72,11 +80,11 @@ export class LocalClient implements StoreClient {
     return { digest: opened.digest, size: opened.size, stream: opened.stream };
   }
 
-  getManifest(
+  async getManifest(
     packageId: string,
     format: ManifestFormat,
   ): Promise<{ digest: Digest; bytes: Buffer }> {
-    return this.#registry.getManifest(packageId, format);
+    return this.#registry.getManifest(validatePackageId(packageId), format);
   }
 
   health(): Promise<HealthStatus> {

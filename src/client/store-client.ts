@@ -53,7 +53,10 @@ export interface StoreClient {
   /** Creates an open package. */
   createPackage(input: NewPackage): Promise<PackageRecord>;
 
-  /** Streams one file into an open package. */
+  /**
+   * Streams one file into an open package. An invalid `path` is rejected with INVALID_PATH
+   * before anything is sent or stored.
+   */
   uploadFile(upload: FileUpload): Promise<FileRecord>;
 
   /** Freezes a package and stores its manifest. */
@@ -71,7 +74,10 @@ export interface StoreClient {
     query: { cursor?: string; limit?: number },
   ): Promise<Page<FileRecord>>;
 
-  /** Opens a file of a package for reading. */
+  /**
+   * Opens a file of a package for reading. An invalid `path`, such as one with a `..` segment,
+   * is rejected with INVALID_PATH before the store is asked.
+   */
   openFile(packageId: string, path: string, signal?: AbortSignal): Promise<FileDownload>;
 
   /**

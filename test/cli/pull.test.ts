@@ -60,6 +60,43 @@ for (const database of TEST_DATABASES) {
       assert.deepEqual(await tempFiles(target), []);
     });
 
+    it('prints no warning when every file is already there', async () => {
+      // 150 files present: more hashes at once than Node's default of 10 abort listeners.
+      const target = join(store.dir, 'pulled-twice');
+      const first = await runCli(['pull', packageId, target, '--no-progress'], store.env);
+      assert.equal(first.status, 0, first.err);
+      const second = await runCli(['--json', 'pull', packageId, target], store.env);
+      assert.equal(second.status, 0, second.err);
+      assert.equal(parseJson<{ unchanged: number }>(second).unchanged, MANY_FILES.length);
+      assert.doesNotMatch(second.err, /Warning/);
+    });
+
+    it('rejects a target that is a file, even with --force', async () => {
+      const target = join(store.dir, 'target-file.json');
+      await writeFile(target, '{}\n');
+      const result = await runCli(['--json', 'pull', packageId, target, '--force'], store.env);
+      assert.equal(result.status, 6, result.err);
+      const { error } = JSON.parse(result.err) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.equal(
+        error.message,
+        `cannot pull into ${JSON.stringify(target)}: it exists and is not a directory; pass the path of a directory, which pull creates when it is missing`,
+      );
+      assert.equal(await readFile(target, 'utf8'), '{}\n');
+    });
+
+    it('rejects a target below a file', async () => {
+      const file = join(store.dir, 'parent-file.txt');
+      await writeFile(file, 'a file\n');
+      const result = await runCli(['pull', packageId, join(file, 'below')], store.env);
+      assert.equal(result.status, 6, result.err);
+      assert.match(
+        result.err,
+        /parent-file\.txt\/below": one of its parents is a file; pass the path/,
+      );
+      assert.equal(await readFile(file, 'utf8'), 'a file\n');
+    });
+
     it('rejects a file where a directory belongs, even with --force', async () => {
       const target = join(store.dir, 'blocked-by-file');
       await mkdir(target);

@@ -198,6 +198,15 @@ for (const database of TEST_DATABASES) {
       );
       assert.equal(unicode.out, 'こんにちは\n');
     });
+
+    it('rejects a cat path with a ".." segment as --server does', async () => {
+      const result = await runCli(['--json', 'cat', pushed.packageId, '../README.txt'], store.env);
+      assert.equal(result.status, 6, result.err);
+      assert.equal(result.out, '');
+      const { error } = JSON.parse(result.err) as { error: { code: string; details: unknown } };
+      assert.equal(error.code, 'INVALID_PATH');
+      assert.deepEqual(error.details, { path: '../README.txt', rule: 'dot-segment' });
+    });
   });
 }
 

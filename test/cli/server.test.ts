@@ -134,6 +134,23 @@ for (const database of TEST_DATABASES) {
       assert.equal(unicode.out, 'こんにちは\n');
     });
 
+    it('rejects a path that leaves the package before sending it', async () => {
+      // Once the URL resolved their ".." segments, the first would read README.txt through
+      // another route and the second would reach the objects route.
+      const paths = [`x/../../../${packageId}/files/README.txt`, '../../../objects/blake3:00'];
+      for (const path of paths) {
+        const result = await runCli(
+          ['--json', 'cat', packageId, path, '--server', url],
+          client.env,
+        );
+        assert.equal(result.status, 6, result.err);
+        assert.equal(result.out, '');
+        const { error } = JSON.parse(result.err) as { error: { code: string; details: unknown } };
+        assert.equal(error.code, 'INVALID_PATH');
+        assert.deepEqual(error.details, { path, rule: 'dot-segment' });
+      }
+    });
+
     it('exits 3 with the server error for an unknown package', async () => {
       const result = await runCli(
         ['--json', 'show', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--server', url],
