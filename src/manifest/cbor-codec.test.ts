@@ -159,6 +159,19 @@ describe('decodeManifest', () => {
     assert.deepEqual(decodeManifest(Buffer.from(build())), MANIFEST);
   });
 
+  it('keeps a leading U+FEFF in text', () => {
+    // One string of each length form: 1-byte, 1-byte argument and 2-byte argument.
+    const long = `\ufeff${'x'.repeat(300)}`;
+    const manifest = buildManifest(
+      { ...MANIFEST.package, metadata: { '\ufeffkey': '\ufeffvalue', long: long } },
+      [
+        { ...MANIFEST.files[0]!, path: '\ufeffa' },
+        { ...MANIFEST.files[0]!, path: `\ufeff${'y'.repeat(30)}` },
+      ],
+    );
+    assert.deepEqual(decodeManifest(encodeManifest(manifest)), manifest);
+  });
+
   const notCanonical: Array<[string, Partial<Parts>, string]> = [
     ['unsorted top-level keys', { topMap: map }, 'map keys are not sorted'],
     ['unsorted package keys', { packageMap: map }, 'map keys are not sorted'],

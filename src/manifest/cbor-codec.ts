@@ -1,6 +1,7 @@
 import { type DecodeOptions, decode, encode, rfc8949EncodeOptions, Tokenizer, Type } from 'cborg';
 import { StoreError } from '../errors/store-error.js';
 import type { Manifest } from './manifest.js';
+import { TextPreservingTokenizer } from './text-tokenizer.js';
 import { validateManifest } from './manifest-schema.js';
 
 /**
@@ -42,15 +43,12 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
  *
  * @throws StoreError INVALID_MANIFEST when the bytes are not strict CBOR, not in canonical form,
  *   or not a valid `artifactstore.manifest.v1` manifest. The message names the problem.
- *
- * NOTE: cborg 6.1.5 decodes text with a default TextDecoder, which drops a leading U+FEFF. A
- * manifest with a path or metadata string that starts with U+FEFF therefore fails the canonical
- * check here (reported as unsorted map keys), although the store wrote it.
  */
 export function decodeManifest(bytes: Uint8Array): Manifest {
   let value: unknown;
   try {
-    value = decode(bytes, STRICT_DECODE_OPTIONS);
+    const tokenizer = new TextPreservingTokenizer(bytes, STRICT_DECODE_OPTIONS);
+    value = decode(bytes, { ...STRICT_DECODE_OPTIONS, tokenizer });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new StoreError(

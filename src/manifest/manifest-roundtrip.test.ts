@@ -97,25 +97,10 @@ const manifestFile: fc.Arbitrary<ManifestFile> = fc.record({
   ),
 });
 
-/**
- * Tells whether any string or key in `value` starts with U+FEFF. cborg drops that character when
- * it decodes text, a known gap noted at `decodeManifest`, so the round-trip properties leave such
- * inputs out.
- */
-function hasLeadingBom(value: unknown): boolean {
-  if (typeof value === 'string') return value.startsWith('\ufeff');
-  if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(
-    ([key, item]) => key.startsWith('\ufeff') || hasLeadingBom(item),
-  );
-}
-
-const manifestInput = fc
-  .tuple(
-    manifestPackage,
-    fc.uniqueArray(manifestFile, { selector: (file) => file.path, maxLength: 10 }),
-  )
-  .filter((input) => !hasLeadingBom(input));
+const manifestInput = fc.tuple(
+  manifestPackage,
+  fc.uniqueArray(manifestFile, { selector: (file) => file.path, maxLength: 10 }),
+);
 
 /** Replaces -0 with 0, as CBOR and JSON both write it. Keeps "__proto__" keys as own keys. */
 function withoutNegativeZero<T>(value: T): T {
