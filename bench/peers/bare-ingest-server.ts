@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
+import { syncPath } from './sync-path.js';
 
 class HashingPassThrough extends Transform {
   readonly hasher = new Blake3Hasher();
@@ -24,15 +25,6 @@ class HashingPassThrough extends Transform {
     this.hasher.update(chunk);
     this.size += chunk.byteLength;
     done(null, chunk);
-  }
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { syncPath } from './sync-path.js';
 
 const IN_FLIGHT = 16;
 
@@ -17,15 +18,6 @@ async function listFiles(root: string): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => relative(root, join(entry.parentPath, entry.name)));
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function copyDurably(source: string, target: string): Promise<void> {
