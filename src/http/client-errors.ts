@@ -97,17 +97,17 @@ function responseStarted(socket: Socket): boolean {
 }
 
 /**
- * Fastify's `clientErrorHandler` (Fastify binds `this` to the server). It logs the rejection at
- * info with a fresh request id, writes the problem document when the socket can still take a
- * response, then destroys the socket as Fastify's default handler does: the rest of the request
- * cannot be parsed, so the connection cannot carry another one.
+ * Handles a parser error as Fastify's `clientErrorHandler` (Fastify binds `this` to the server).
+ * It logs the rejection at info with a fresh request id and writes the problem document when the
+ * socket can still take a response. Then it destroys the socket, as Fastify's default handler
+ * does, because the rest of the request cannot be parsed and the connection cannot carry another.
  */
 export function handleClientError(
   this: FastifyInstance,
   error: ConnectionError,
   socket: Socket,
 ): void {
-  // A reset connection is already gone, so there is nobody to reply to.
+  // A reset connection is already closed, so no reply can be sent.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
 
   // This server passes no maxHeaderSize of its own, so Node's process-wide limit applies.

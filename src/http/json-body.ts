@@ -7,7 +7,7 @@ import { explainInvalidJson } from './framework-errors.js';
  * request: routes without a body schema then accept it, and routes that require a body report it
  * as missing (explainMissingBody). Invalid JSON is reported with the parser's reason. Parsing
  * stays with Fastify's default parser, which rejects `__proto__` and `constructor.prototype`
- * keys as the server's `onProtoPoisoning` and `onConstructorPoisoning` options say.
+ * keys as set by the server's `onProtoPoisoning` and `onConstructorPoisoning` options.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser(

@@ -220,7 +220,7 @@ describe('validateRelativePath', () => {
   }
 
   it('says how to fix each rule', () => {
-    // The reason after the quoted path has a second part, after ";", that says what to do.
+    // After the quoted path, the reason has a second part, after ";", with the fix.
     for (const [name, path] of invalidCases) {
       assert.throws(
         () => validateRelativePath(path),

@@ -45,7 +45,8 @@ describe('isAbandonedTemp', () => {
     try {
       const [line] = await once(createInterface({ input: parent.stdout }), 'line');
       const pid = Number(String(line).trim());
-      assert.ok(Number.isSafeInteger(pid) && pid > 0, `no pid in ${JSON.stringify(line)}`);
+      assert.ok(Number.isSafeInteger(pid), `no pid in ${JSON.stringify(line)}`);
+      assert.ok(pid > 0, `no pid in ${JSON.stringify(line)}`);
       for (let tries = 0; tries < 100 && procState(pid) !== 'Z'; tries++) await setTimeout(20);
       assert.equal(procState(pid), 'Z', `process ${pid} did not become a zombie`);
       assert.equal(isAbandonedTemp(`${HOST}~${pid}~x.part`, Date.now()), true);
