@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
-import { syncPath } from './sync-path.js';
+import { syncPath } from '../../src/fs/sync-path.js';
 
 class HashingPassThrough extends Transform {
   readonly hasher = new Blake3Hasher();

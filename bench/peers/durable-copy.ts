@@ -9,7 +9,7 @@
  */
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { syncPath } from './sync-path.js';
+import { syncPath } from '../../src/fs/sync-path.js';
 
 const IN_FLIGHT = 16;
 

@@ -158,9 +158,9 @@ describe('cli push of files that change during the push', () => {
 
   async function listFiles(packageId: string): Promise<string[]> {
     const args = ['--json', 'show', packageId, '--server', server.url];
-    const shown = await runCli(args, client.env, undefined, RUN_TIMEOUT_MS);
-    assert.equal(shown.status, 0, shown.err);
-    return parseJson<{ files: FileRecord[] }>(shown).files.map((file) => file.path);
+    const result = await runCli(args, client.env, undefined, RUN_TIMEOUT_MS);
+    assert.equal(result.status, 0, result.err);
+    return parseJson<{ files: FileRecord[] }>(result).files.map((file) => file.path);
   }
 
   it('exits 4 with SIZE_MISMATCH for a file that grew', async () => {
