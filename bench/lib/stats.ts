@@ -44,3 +44,28 @@ export async function repeat(
   for (let run = 0; run < runs; run += 1) values.push(await measure(run));
   return summarize(values);
 }
+
+/**
+ * Measures several targets in turns, so that a slow spell of the machine falls on all of them
+ * alike rather than on whichever target ran during it. Each target gets one warm-up, then
+ * `runs` rounds run every target once. The order rotates by one place each round, so that no
+ * target always follows the same one. Returns a summary per target, under the same keys.
+ */
+export async function repeatInTurns<Key extends string>(
+  runs: number,
+  measures: Record<Key, (run: number) => Promise<number>>,
+): Promise<Record<Key, Summary>> {
+  const keys = Object.keys(measures) as Key[];
+  const values = new Map<Key, number[]>(keys.map((key) => [key, []]));
+  for (const key of keys) await measures[key](-1);
+  for (let run = 0; run < runs; run += 1) {
+    for (let turn = 0; turn < keys.length; turn += 1) {
+      const key = keys[(run + turn) % keys.length]!;
+      values.get(key)!.push(await measures[key](run));
+    }
+  }
+  return Object.fromEntries(keys.map((key) => [key, summarize(values.get(key)!)])) as Record<
+    Key,
+    Summary
+  >;
+}
