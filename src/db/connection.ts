@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Config } from '../config/config.js';
-import { fdatasyncIfPresent } from '../fs/sync-path.js';
 import { FsyncRounds } from '../fs/fsync-rounds.js';
+import { KeptDatasync } from '../fs/kept-datasync.js';
 import type { DatabaseKind } from './dialect.js';
 import { loadPostgresDriver, loadSqliteDriver } from './drivers.js';
 import type { Database } from './schema.js';
@@ -47,14 +47,17 @@ function openSqlite(url: string, config: Config): StoreDatabase {
   connection.pragma('foreign_keys = ON');
   const database = withStatementCache(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const walSync = new FsyncRounds(fdatasyncIfPresent);
-  const walPath = `${path}-wal`;
+  const wal = new KeptDatasync(`${path}-wal`);
+  const walSync = new FsyncRounds(() => wal.sync());
   return {
     kind: 'sqlite',
     db,
     displayUrl: `sqlite:${path}`,
-    syncCommitted: () => walSync.sync([walPath]),
-    close: () => db.destroy(),
+    syncCommitted: () => walSync.sync([wal.path]),
+    close: async () => {
+      await db.destroy();
+      await wal.close();
+    },
   };
 }
 

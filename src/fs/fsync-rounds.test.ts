@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fdatasyncIfPresent } from './sync-path.js';
 import { FsyncRounds } from './fsync-rounds.js';
 
 /** A sync function whose calls are recorded and finish only when released. */
@@ -95,19 +91,5 @@ describe('FsyncRounds', () => {
     await settling;
     assert.equal(settled, true);
     await rounds.settle('/other');
-  });
-});
-
-describe('fdatasyncIfPresent', () => {
-  it('syncs a file and skips a missing one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fdatasync-'));
-    try {
-      const path = join(dir, 'file');
-      await writeFile(path, 'bytes');
-      await fdatasyncIfPresent(path);
-      await fdatasyncIfPresent(join(dir, 'missing'));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
