@@ -9,6 +9,7 @@ import {
   rename,
   rm,
   stat,
+  unlink,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
@@ -147,7 +148,8 @@ export class LocalBackend implements StorageBackend {
       );
     } finally {
       await handle?.close().catch(() => undefined);
-      await rm(tempPath, { force: true }).catch(() => undefined);
+      // `unlink` spares the lstat that `rm` makes first.
+      await unlink(tempPath).catch(() => undefined);
     }
   }
 
