@@ -13,7 +13,7 @@ export function registerPushCommand(program: Command, signal: AbortSignal): void
     .requiredOption('--subject <subject>', 'what the files are about, such as a commit or a build')
     .option('--retention-class <class>', 'retention class of the package (default: standard)')
     .option('--metadata <json>', 'package metadata: a JSON object')
-    .option('--concurrency <n>', 'files uploaded at once, from 1 to 64', '8')
+    .option('--concurrency <n>', 'files uploaded at once, from 1 to 64', '16')
     .option('--resume <package-id>', 'continue a failed push into this open package')
     .option('--skip-special', 'leave out symbolic links and other non-regular files with a warning')
     .option('--no-progress', 'print no progress on stderr')
