@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { digestHex } from '../../src/identity/digest.js';
+import { digestHex, formatDigest } from '../../src/identity/digest.js';
 import { digestOf } from '../../src/identity/hasher.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../../src/storage/layout.js';
 import { type CliStore, createCliStore, listTree, parseJson, runCli } from './cli-harness.js';
 import { TEST_DATABASES } from '../support/test-store.js';
 
@@ -120,7 +121,11 @@ for (const database of TEST_DATABASES) {
       // Same size, one byte changed: only the digest can tell.
       const corrupted = MANY_FILES[4] as { path: string; content: Buffer };
       const hex = digestHex(digestOf(corrupted.content));
-      const object = join(store.dir, 'storage', 'blake3', hex.slice(0, 2), hex.slice(2, 4), hex);
+      const object = join(
+        store.dir,
+        'storage',
+        objectKey(formatDigest(hex), NEW_LOCAL_LAYOUT_VERSION),
+      );
       const bytes = await readFile(object);
       bytes[0] = (bytes[0] as number) ^ 0xff;
       await chmod(object, 0o644);

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { digestHex } from '../../src/identity/digest.js';
+import { digestHex, formatDigest } from '../../src/identity/digest.js';
 import { digestOf } from '../../src/identity/hasher.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../../src/storage/layout.js';
 import type { FileRecord, PackageRecord, Page } from '../../src/registry/records.js';
 import {
   type CliStore,
@@ -366,7 +367,11 @@ for (const database of TEST_DATABASES) {
 
     async function corrupt(content: Buffer, change: (bytes: Buffer) => Buffer): Promise<void> {
       const hex = digestHex(digestOf(content));
-      const path = join(store.dir, 'storage', 'blake3', hex.slice(0, 2), hex.slice(2, 4), hex);
+      const path = join(
+        store.dir,
+        'storage',
+        objectKey(formatDigest(hex), NEW_LOCAL_LAYOUT_VERSION),
+      );
       await chmod(path, 0o644);
       await writeFile(path, change(await readFile(path)));
     }

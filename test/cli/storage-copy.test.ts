@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { digestHex } from '../../src/identity/digest.js';
+import { digestHex, formatDigest } from '../../src/identity/digest.js';
 import { digestOf } from '../../src/identity/hasher.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../../src/storage/layout.js';
 import { type TestS3Server, startTestS3Server } from '../../src/storage/s3/s3rver-test-server.js';
 import { TEST_DATABASES } from '../support/test-store.js';
 import {
@@ -153,7 +154,7 @@ describe('cli storage copy failures', () => {
     const readme = SAMPLE_FILES.find((file) => file.path === 'README.txt');
     const digest = digestOf(readme?.content as Buffer);
     const hex = digestHex(digest);
-    const path = join(store.dir, 'storage', 'blake3', hex.slice(0, 2), hex.slice(2, 4), hex);
+    const path = join(store.dir, 'storage', objectKey(formatDigest(hex), NEW_LOCAL_LAYOUT_VERSION));
     await chmod(path, 0o644);
     // Same length, other bytes: the copy fails on the digest, not on the size.
     await writeFile(path, (await readFile(path, 'utf8')).toUpperCase());

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Digest } from '../../src/identity/digest.js';
 import { digestOf } from '../../src/identity/hasher.js';
 import { decodeManifest } from '../../src/manifest/cbor-codec.js';
-import { objectKey } from '../../src/storage/layout.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../../src/storage/layout.js';
 import { HttpHarness, assertProblem } from './http-harness.js';
 import { TEST_DATABASES } from '../support/test-store.js';
 
@@ -99,7 +99,10 @@ for (const database of TEST_DATABASES) {
     it('hides the cause of a corrupted manifest', async () => {
       const other = await http.createPackage({ name: 'corrupted' });
       const finalized = (await http.request('POST', `/v1/packages/${other.id}/finalize`)).json();
-      const stored = join(http.store.config.storage.localRoot, objectKey(finalized.manifestDigest));
+      const stored = join(
+        http.store.config.storage.localRoot,
+        objectKey(finalized.manifestDigest, NEW_LOCAL_LAYOUT_VERSION),
+      );
       await chmod(stored, 0o644);
       await writeFile(stored, 'not the manifest');
 

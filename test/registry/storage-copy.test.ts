@@ -9,7 +9,7 @@ import type { Digest } from '../../src/identity/digest.js';
 import { ContentHasher } from '../../src/identity/hasher.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
-import { objectKey } from '../../src/storage/layout.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../../src/storage/layout.js';
 import { type TestS3Server, startTestS3Server } from '../../src/storage/s3/s3rver-test-server.js';
 import { dumpTables } from '../support/dump-views.js';
 import { type TestStore, createTestStore } from '../support/test-store.js';
@@ -107,7 +107,10 @@ describe('storage copy between backends', () => {
   it('falls back to another location when the object is gone locally', async () => {
     const [file] = files;
     assert.ok(file);
-    const localPath = join(store.config.storage.localRoot, objectKey(file.digest));
+    const localPath = join(
+      store.config.storage.localRoot,
+      objectKey(file.digest, NEW_LOCAL_LAYOUT_VERSION),
+    );
     await chmod(localPath, 0o644);
     await rm(localPath);
     const opened = await registry.openFile(file.packageId, file.path);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { isStoreError } from '../../errors/store-error.js';
+import { digestOf } from '../../identity/hasher.js';
 import { type BackendFixture, runBackendConformance } from '../conformance/backend-conformance.js';
-import { objectKey } from '../layout.js';
+import { NEW_LOCAL_LAYOUT_VERSION, objectKey } from '../layout.js';
 import { toStorageError } from './fs-errors.js';
 import { LocalBackend } from './local-backend.js';
 import { ABANDONED_TEMP_AGE_MS } from './temp-names.js';
@@ -27,8 +28,10 @@ interface LocalFixture extends BackendFixture {
   readonly root: string;
 }
 
-async function makeLocalFixture(): Promise<LocalFixture> {
+/** A fresh root; `recordedLayout` is written as its layout version before the backend starts. */
+async function makeLocalFixture(recordedLayout?: string): Promise<LocalFixture> {
   const root = await mkdtemp(join(tmpdir(), 'artifactstore-local-'));
+  if (recordedLayout !== undefined) await writeFile(join(root, 'layout-version'), recordedLayout);
   const backend = new LocalBackend({ root });
   await backend.init();
   return {
@@ -60,7 +63,8 @@ async function makeLocalFixture(): Promise<LocalFixture> {
   };
 }
 
-runBackendConformance('LocalBackend', makeLocalFixture);
+runBackendConformance('LocalBackend', () => makeLocalFixture());
+runBackendConformance('LocalBackend, layout version 1', () => makeLocalFixture('1\n'));
 
 describe('LocalBackend', () => {
   let fixture: LocalFixture;
@@ -70,15 +74,16 @@ describe('LocalBackend', () => {
   });
   afterEach(() => fixture.dispose());
 
-  it('stores objects read-only under the fan-out layout', async () => {
+  it('stores objects read-only under one fan-out level', async () => {
     const bytes = Buffer.from('layout check');
     const { digest } = await fixture.backend.put(Readable.from([bytes]));
     const hex = digest.slice('blake3:'.length);
-    const path = join(fixture.root, 'blake3', hex.slice(0, 2), hex.slice(2, 4), hex);
-    assert.equal(join(fixture.root, objectKey(digest)), path);
+    const path = join(fixture.root, 'blake3', hex.slice(0, 2), hex);
+    assert.equal(join(fixture.root, objectKey(digest, NEW_LOCAL_LAYOUT_VERSION)), path);
     const info = await stat(path);
     assert.equal(info.size, bytes.length);
     assert.equal(info.mode & 0o777, 0o444);
+    assert.equal(await readFile(join(fixture.root, 'layout-version'), 'utf8'), '2\n');
   });
 
   it('spreads concurrent temp files over the shards of tmp/', async () => {
@@ -142,7 +147,7 @@ describe('LocalBackend', () => {
 
   it('list skips files that are not objects', async () => {
     const { digest } = await fixture.backend.put(Readable.from([Buffer.from('listed')]));
-    const objectDir = join(fixture.root, objectKey(digest), '..');
+    const objectDir = join(fixture.root, objectKey(digest, NEW_LOCAL_LAYOUT_VERSION), '..');
     await writeFile(join(objectDir, 'notes.txt'), 'stray');
     await mkdir(join(fixture.root, 'blake3', 'zz'), { recursive: true });
     const page = await fixture.backend.list();
@@ -152,8 +157,60 @@ describe('LocalBackend', () => {
   it('relative root resolves against the working directory', async () => {
     const backend = new LocalBackend({ root: relative(process.cwd(), fixture.root) });
     const { digest } = await backend.put(Readable.from([Buffer.from('relative')]));
-    const info = await stat(join(fixture.root, objectKey(digest)));
+    const info = await stat(join(fixture.root, objectKey(digest, NEW_LOCAL_LAYOUT_VERSION)));
     assert.equal(info.size, 8);
+  });
+});
+
+describe('local backend layout versions', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'artifactstore-layout-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('keeps two levels in an older store', async () => {
+    // A store written before layout version 2: objects two levels deep, no layout-version file.
+    const old = Buffer.from('stored by an older version');
+    const oldDigest = digestOf(old);
+    const oldPath = join(root, objectKey(oldDigest, 1));
+    await mkdir(dirname(oldPath), { recursive: true });
+    await writeFile(oldPath, old);
+    const backend = new LocalBackend({ root });
+    await backend.init();
+    try {
+      assert.equal(await readFile(join(root, 'layout-version'), 'utf8'), '1\n');
+      assert.deepEqual(await backend.stat(oldDigest), { size: old.length });
+      const { digest } = await backend.put(Readable.from([Buffer.from('stored now')]));
+      assert.equal((await stat(join(root, objectKey(digest, 1)))).size, 10);
+      const listed = (await backend.list()).items.map((item) => item.digest);
+      assert.deepEqual(listed, [oldDigest, digest].sort());
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('rejects an unknown layout version', async () => {
+    await writeFile(join(root, 'layout-version'), '3\n');
+    await assert.rejects(new LocalBackend({ root }).init(), (err: unknown) => {
+      assert.ok(isStoreError(err, 'STORAGE_ERROR'));
+      assert.match(err.message, /layout-version names layout version "3"/);
+      assert.match(err.message, /run a version that created it/);
+      return true;
+    });
+  });
+
+  it('concurrent starts agree on one version', async () => {
+    const backends = Array.from({ length: 4 }, () => new LocalBackend({ root }));
+    await Promise.all(backends.map((backend) => backend.init()));
+    const { digest } = await backends[0]!.put(Readable.from([Buffer.from('shared')]));
+    for (const backend of backends) assert.deepEqual(await backend.stat(digest), { size: 6 });
+    assert.equal(await readFile(join(root, 'layout-version'), 'utf8'), '2\n');
+    assert.deepEqual(
+      (await readdir(root)).filter((name) => name.startsWith('layout-version')),
+      ['layout-version'],
+    );
+    await Promise.all(backends.map((backend) => backend.close()));
   });
 });
 

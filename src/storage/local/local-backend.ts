@@ -37,10 +37,11 @@ import {
   uploadAbortedError,
   verifyPutResult,
 } from '../contract-checks.js';
-import { OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
+import { type LayoutVersion, OBJECT_PREFIX, TEMP_PREFIX, objectKey } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
 import { listObjectFiles } from './list-object-files.js';
 import { changedParents } from './changed-parents.js';
+import { resolveLayoutVersion } from './layout-version.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
@@ -93,23 +94,30 @@ export class LocalBackend implements StorageBackend {
   });
 
   readonly #root: string;
+  readonly #objectDir: string;
   readonly #tempDir: string;
-  readonly #directorySync = new FsyncRounds(syncPath);
+  readonly #directorySync = new FsyncRounds((path) => this.#syncDirectory(path));
+  /** Descriptors of the fan-out directories, kept open for their fsyncs. */
+  readonly #fanOutHandles = new Map<string, Promise<FileHandle>>();
+  #layout: Promise<LayoutVersion> | undefined;
   #nextShard = 0;
 
   constructor(options: LocalBackendOptions) {
     this.name = options.name ?? 'local';
     this.#root = resolve(options.root);
+    this.#objectDir = resolve(this.#root, OBJECT_PREFIX);
     this.#tempDir = join(this.#root, TEMP_PREFIX);
   }
 
   /**
-   * Creates the root, `blake3/` and `tmp/` with its shards, and deletes the temp files of writes
+   * Reads or records the root's layout version (see layout-version.ts). Creates the root,
+   * `blake3/` and `tmp/` with its shards, and deletes the temp files of writes
    * that a crash interrupted (see `isAbandonedTemp`), in `tmp/` and in its shards. Temp files of
    * other live processes sharing the root stay.
    */
   async init(): Promise<void> {
-    const objectDir = join(this.#root, OBJECT_PREFIX);
+    const objectDir = this.#objectDir;
+    await this.#layoutVersion();
     try {
       await mkdir(objectDir, { recursive: true });
       for (const shard of TEMP_SHARDS) await mkdir(join(this.#tempDir, shard), { recursive: true });
@@ -156,7 +164,7 @@ export class LocalBackend implements StorageBackend {
   /** Opens the object, or `range` of it. Throws `OBJECT_NOT_FOUND` when it is absent. */
   async open(digest: Digest, range?: ByteRange): Promise<Readable> {
     if (range !== undefined) checkByteRange(range);
-    const path = this.#objectPath(digest);
+    const path = await this.#objectPath(digest);
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -182,7 +190,7 @@ export class LocalBackend implements StorageBackend {
 
   /** Returns the object's size, or null when it is absent. */
   async stat(digest: Digest): Promise<ObjectStat | null> {
-    const path = this.#objectPath(digest);
+    const path = await this.#objectPath(digest);
     try {
       return { size: (await stat(path)).size };
     } catch (err) {
@@ -198,7 +206,7 @@ export class LocalBackend implements StorageBackend {
 
   /** Deletes the object; returns false when it was already absent. Fan-out directories stay. */
   async delete(digest: Digest): Promise<boolean> {
-    const path = this.#objectPath(digest);
+    const path = await this.#objectPath(digest);
     try {
       await rm(path);
       return true;
@@ -210,7 +218,7 @@ export class LocalBackend implements StorageBackend {
 
   /** Lists objects in digest order by walking the fan-out directories. */
   async list(options: ListOptions = {}): Promise<ListPage> {
-    return listObjectFiles(join(this.#root, OBJECT_PREFIX), options);
+    return listObjectFiles(this.#objectDir, options, await this.#layoutVersion());
   }
 
   /** Writes, fsyncs and deletes a probe file in `tmp/`. Never throws. */
@@ -232,8 +240,12 @@ export class LocalBackend implements StorageBackend {
     }
   }
 
-  /** Nothing to release: every call opens and closes its own handles. */
-  async close(): Promise<void> {}
+  /** Closes the descriptors kept for directory fsyncs. */
+  async close(): Promise<void> {
+    const handles = [...this.#fanOutHandles.values()];
+    this.#fanOutHandles.clear();
+    for (const handle of handles) await (await handle.catch(() => undefined))?.close();
+  }
 
   async #readDir(dir: string): Promise<string[]> {
     try {
@@ -259,7 +271,7 @@ export class LocalBackend implements StorageBackend {
    * processes sharing the root are not awaited.
    */
   async #commit(tempPath: string, temp: FileHandle, digest: Digest): Promise<boolean> {
-    const finalPath = this.#objectPath(digest);
+    const finalPath = await this.#objectPath(digest);
     const dir = dirname(finalPath);
     try {
       if (await this.#fileExists(finalPath)) {
@@ -268,7 +280,10 @@ export class LocalBackend implements StorageBackend {
       }
       // Only bytes that will be published are flushed, so storing a duplicate costs no fsync.
       await temp.sync();
-      const firstCreated = await mkdir(dir, { recursive: true });
+      // A fan-out directory with a kept descriptor exists already, which spares the mkdir.
+      const firstCreated = this.#fanOutHandles.has(dir)
+        ? undefined
+        : await mkdir(dir, { recursive: true });
       // The parents' fsync is requested as soon as the directory exists, so that a concurrent
       // writer linking into the new directory finds it pending and waits for it.
       const parentsDurable =
@@ -282,8 +297,48 @@ export class LocalBackend implements StorageBackend {
       await parentsDurable;
       return linked;
     } catch (err) {
+      // The directory is gone, so the next writer creates it again instead of trusting the
+      // kept descriptor.
+      if (errorCode(err) === 'ENOENT') this.#forgetFanOut(dir);
       throw toStorageError(err, 'commit object', finalPath);
     }
+  }
+
+  /**
+   * Fsyncs a directory. A fan-out directory (`blake3/ab`) is fsynced through a descriptor kept
+   * open until `close`, which spares an open and a close per stored object. Deeper directories
+   * of layout version 1 are opened for each fsync, because there can be 65,536 of them.
+   */
+  async #syncDirectory(path: string): Promise<void> {
+    if (dirname(path) !== this.#objectDir) return syncPath(path);
+    let handle = this.#fanOutHandles.get(path);
+    if (handle === undefined) {
+      handle = open(path, 'r');
+      this.#fanOutHandles.set(path, handle);
+    }
+    try {
+      await (await handle).sync();
+    } catch (err) {
+      this.#forgetFanOut(path);
+      throw err;
+    }
+  }
+
+  /** Drops and closes the kept descriptor of a fan-out directory, if there is one. */
+  #forgetFanOut(path: string): void {
+    const handle = this.#fanOutHandles.get(path);
+    if (handle === undefined) return;
+    this.#fanOutHandles.delete(path);
+    handle.then((opened) => opened.close()).catch(() => undefined);
+  }
+
+  /** Returns the root's layout version, read or recorded on first use. */
+  #layoutVersion(): Promise<LayoutVersion> {
+    this.#layout ??= resolveLayoutVersion(this.#root).catch((err: unknown) => {
+      this.#layout = undefined;
+      throw err;
+    });
+    return this.#layout;
   }
 
   async #settle(dir: string): Promise<void> {
@@ -301,8 +356,9 @@ export class LocalBackend implements StorageBackend {
     }
   }
 
-  #objectPath(digest: Digest): string {
-    return join(this.#root, objectKey(parseDigest(digest)));
+  async #objectPath(digest: Digest): Promise<string> {
+    const key = objectKey(parseDigest(digest), await this.#layoutVersion());
+    return join(this.#root, key);
   }
 }
 

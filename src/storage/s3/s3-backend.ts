@@ -29,7 +29,7 @@ import {
   uploadAbortedError,
   verifyPutResult,
 } from '../contract-checks.js';
-import { OBJECT_PREFIX, STAGING_PREFIX, objectKey } from '../layout.js';
+import { OBJECT_PREFIX, S3_LAYOUT_VERSION, STAGING_PREFIX, objectKey } from '../layout.js';
 import { copyObject, MAX_SINGLE_COPY_BYTES } from './s3-copy.js';
 import { classifyS3Error, type S3Target, toS3StoreError } from './s3-errors.js';
 import { removeStaleUploads } from './remove-stale-uploads.js';
@@ -271,7 +271,7 @@ export class S3Backend implements PresignableBackend {
   }
 
   #objectKey(digest: Digest): string {
-    return this.#prefix + objectKey(parseDigest(digest));
+    return this.#prefix + objectKey(parseDigest(digest), S3_LAYOUT_VERSION);
   }
 
   #digestOfKey(key: string | undefined): Digest | undefined {
