@@ -13,6 +13,9 @@ import { errorCode, toStorageError } from './fs-errors.js';
 
 const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
 
+/** Errors that mean the root cannot be written, though it can be read. */
+const READ_ONLY_ERRORS = new Set(['EROFS', 'EACCES', 'EPERM']);
+
 /**
  * Returns the layout version of the local store at `root`. A root without a `layout-version`
  * file gets one: version 1 when `blake3/` already has a second fan-out level, which only
@@ -87,6 +90,8 @@ async function recordLayoutVersion(root: string, version: LayoutVersion): Promis
     await syncPath(root);
     return version;
   } catch (err) {
+    // A store on a read-only mount can still be read: the layout found above is deterministic.
+    if (READ_ONLY_ERRORS.has(errorCode(err) ?? '')) return version;
     throw toStorageError(err, 'write layout version', path);
   } finally {
     await rm(tempPath, { force: true }).catch(() => undefined);
