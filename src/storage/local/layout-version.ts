@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors/store-error.js';
 import { syncPath } from '../../fs/sync-path.js';
@@ -12,21 +12,28 @@ import {
 import { errorCode, toStorageError } from './fs-errors.js';
 
 const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
+const OBJECT_NAME = /^[0-9a-f]{64}$/;
 
-/** Errors that mean the root cannot be written, though it can be read. */
+/** Errors of the temp write that mean the root cannot be written, though it can be read. */
 const READ_ONLY_ERRORS = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/** `link` errors of filesystems without hard links; the file is then renamed into place. */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+const WHAT_TO_WRITE =
+  'write 1 if objects are at blake3/ab/cd/<digest>, or 2 if they are at blake3/ab/<digest>';
 
 /**
  * Returns the layout version of the local store at `root`. A root without a `layout-version`
- * file gets one: version 1 when `blake3/` already has a second fan-out level, which only
- * version 1 creates, and the version of new stores otherwise. The file is written to a temp
- * name, fsynced and linked into place, so concurrent starts on one root agree on one version.
+ * file gets one, chosen by where object files are: version 1 when they are two levels deep,
+ * and the version of new stores when they are one level deep or there are none. Object files
+ * at both depths stop the store, because either choice would hide some of them. The file is
+ * written to a temp name, fsynced and linked into place, so concurrent starts on one root agree.
  */
 export async function resolveLayoutVersion(root: string): Promise<LayoutVersion> {
   const recorded = await readLayoutVersion(root);
   if (recorded !== undefined) return recorded;
-  const version = (await hasSecondLevel(join(root, OBJECT_PREFIX))) ? 1 : NEW_LOCAL_LAYOUT_VERSION;
-  return recordLayoutVersion(root, version);
+  return recordLayoutVersion(root, await detectLayoutVersion(root));
 }
 
 async function readLayoutVersion(root: string): Promise<LayoutVersion | undefined> {
@@ -36,37 +43,62 @@ async function readLayoutVersion(root: string): Promise<LayoutVersion | undefine
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
+    if (errorCode(err) === 'EISDIR') {
+      throw layoutError(
+        path,
+        `${path} is a directory; replace it with a file and ${WHAT_TO_WRITE}`,
+      );
+    }
     throw toStorageError(err, 'read layout version', path);
   }
   const version = text.trim();
   if (version === '1' || version === '2') return Number(version) as LayoutVersion;
-  throw new StoreError(
-    'STORAGE_ERROR',
-    `${path} names layout version ${JSON.stringify(version.slice(0, 40))}, which this version of artifactstore cannot read; run a version that created it, or restore the file (it contains 1 or 2)`,
-    { operation: 'read layout version', path, retryable: false },
+  throw layoutError(
+    path,
+    `${path} names layout version ${JSON.stringify(version.slice(0, 40))}, which this version of artifactstore cannot read; run the version that created it, or ${WHAT_TO_WRITE}`,
   );
 }
 
-/** Tells whether any fan-out directory of `objectDir` contains a directory. */
-async function hasSecondLevel(objectDir: string): Promise<boolean> {
-  for (const name of await readdirOrEmpty(objectDir)) {
-    if (!FAN_OUT_NAME.test(name)) continue;
-    const entries = await readdir(join(objectDir, name), { withFileTypes: true }).catch(
-      (err: unknown) => {
-        if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
-        throw toStorageError(err, 'read fan-out directory', join(objectDir, name));
-      },
-    );
-    if (entries.some((entry) => entry.isDirectory() && FAN_OUT_NAME.test(entry.name))) return true;
-  }
-  return false;
+function layoutError(path: string, message: string): StoreError {
+  return new StoreError('STORAGE_ERROR', message, {
+    operation: 'read layout version',
+    path,
+    retryable: false,
+  });
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
+/** Chooses the layout version of a root without a `layout-version` file from its object files. */
+async function detectLayoutVersion(root: string): Promise<LayoutVersion> {
+  const objectDir = join(root, OBJECT_PREFIX);
+  let oneLevel: string | undefined;
+  let twoLevels: string | undefined;
+  for (const first of await namesIn(objectDir, FAN_OUT_NAME)) {
+    const firstDir = join(objectDir, first);
+    oneLevel ??= (await namesIn(firstDir, OBJECT_NAME)).map((name) => join(firstDir, name))[0];
+    if (twoLevels === undefined) {
+      for (const second of await namesIn(firstDir, FAN_OUT_NAME)) {
+        const secondDir = join(firstDir, second);
+        twoLevels = (await namesIn(secondDir, OBJECT_NAME)).map((name) => join(secondDir, name))[0];
+        if (twoLevels !== undefined) break;
+      }
+    }
+  }
+  if (oneLevel !== undefined && twoLevels !== undefined) {
+    const path = join(root, LAYOUT_VERSION_FILE);
+    throw layoutError(
+      path,
+      `${path} is missing, and ${objectDir} has objects both one and two levels deep (${oneLevel}, ${twoLevels}); restore the file as it was, or ${WHAT_TO_WRITE}`,
+    );
+  }
+  return twoLevels === undefined ? NEW_LOCAL_LAYOUT_VERSION : 1;
+}
+
+/** Names in `dir` that match `pattern`; none when `dir` is missing or is not a directory. */
+async function namesIn(dir: string, pattern: RegExp): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return (await readdir(dir)).filter((name) => pattern.test(name));
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return [];
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
     throw toStorageError(err, 'list object directory', dir);
   }
 }
@@ -79,21 +111,34 @@ async function recordLayoutVersion(root: string, version: LayoutVersion): Promis
   const path = join(root, LAYOUT_VERSION_FILE);
   const tempPath = join(root, `${LAYOUT_VERSION_FILE}.${randomUUID()}.tmp`);
   try {
-    await mkdir(root, { recursive: true });
-    await writeFile(tempPath, `${version}\n`, { flag: 'wx', flush: true });
     try {
-      await link(tempPath, path);
+      await mkdir(root, { recursive: true });
+      await writeFile(tempPath, `${version}\n`, { flag: 'wx', flush: true });
     } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw err;
-      return (await readLayoutVersion(root)) ?? version;
+      // A store on a read-only mount can still be read: the detected layout is deterministic.
+      if (READ_ONLY_ERRORS.has(errorCode(err) ?? '')) return version;
+      throw err;
     }
+    if (!(await linkOrRename(tempPath, path))) return (await readLayoutVersion(root)) ?? version;
     await syncPath(root);
     return version;
   } catch (err) {
-    // A store on a read-only mount can still be read: the layout found above is deterministic.
-    if (READ_ONLY_ERRORS.has(errorCode(err) ?? '')) return version;
     throw toStorageError(err, 'write layout version', path);
   } finally {
     await rm(tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+/** Links `from` to `to`; returns false when `to` exists. Renames where links are missing. */
+async function linkOrRename(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw err;
+  }
+  await rename(from, to);
+  return true;
 }

@@ -195,9 +195,89 @@ describe('local backend layout versions', () => {
     await assert.rejects(new LocalBackend({ root }).init(), (err: unknown) => {
       assert.ok(isStoreError(err, 'STORAGE_ERROR'));
       assert.match(err.message, /layout-version names layout version "3"/);
-      assert.match(err.message, /run a version that created it/);
+      assert.match(err.message, /write 1 if objects are at blake3\/ab\/cd\/<digest>/);
       return true;
     });
+  });
+
+  it('detects version 2 from object files', async () => {
+    // A stray empty second-level directory does not make this a version-1 store.
+    const bytes = Buffer.from('one level deep');
+    const digest = digestOf(bytes);
+    await mkdir(dirname(join(root, objectKey(digest, 2))), { recursive: true });
+    await writeFile(join(root, objectKey(digest, 2)), bytes);
+    await mkdir(join(root, 'blake3', '00', '00'), { recursive: true });
+    const backend = new LocalBackend({ root });
+    await backend.init();
+    try {
+      assert.equal(await readFile(join(root, 'layout-version'), 'utf8'), '2\n');
+      assert.deepEqual(await backend.stat(digest), { size: bytes.length });
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('rejects objects at both depths', async () => {
+    for (const [text, version] of [
+      ['one level', 2],
+      ['two levels', 1],
+    ] as const) {
+      const path = join(root, objectKey(digestOf(text), version));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    }
+    await assert.rejects(new LocalBackend({ root }).init(), (err: unknown) => {
+      assert.ok(isStoreError(err, 'STORAGE_ERROR'));
+      assert.match(err.message, /objects both one and two levels deep/);
+      assert.match(err.message, /write 1 if objects are at/);
+      return true;
+    });
+  });
+
+  it('rejects a layout-version directory', async () => {
+    await mkdir(join(root, 'layout-version'));
+    await assert.rejects(new LocalBackend({ root }).init(), (err: unknown) => {
+      assert.ok(isStoreError(err, 'STORAGE_ERROR'));
+      assert.match(err.message, /layout-version is a directory; replace it with a file/);
+      return true;
+    });
+  });
+
+  it('reads and deletes objects an older process stored', async () => {
+    const backend = new LocalBackend({ root });
+    await backend.init();
+    try {
+      const bytes = Buffer.from('stored at the version-1 path');
+      const digest = digestOf(bytes);
+      const oldPath = join(root, objectKey(digest, 1));
+      await mkdir(dirname(oldPath), { recursive: true });
+      await writeFile(oldPath, bytes);
+      assert.deepEqual(await backend.stat(digest), { size: bytes.length });
+      const read = await backend.open(digest, { start: 0, end: 5 });
+      assert.equal(Buffer.concat(await read.toArray()).toString(), 'stored');
+      assert.equal(await backend.delete(digest), true);
+      assert.equal(await backend.exists(digest), false);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('recreates directories removed while running', async () => {
+    const backend = new LocalBackend({ root });
+    await backend.init();
+    try {
+      const bytes = Buffer.from('stored twice');
+      const digest = digestOf(bytes);
+      await backend.put(Readable.from([bytes]));
+      // The fan-out directory goes, with its kept descriptor now stale, and every temp shard.
+      await rm(dirname(join(root, objectKey(digest, 2))), { recursive: true });
+      await rm(join(root, 'tmp'), { recursive: true });
+      const again = await backend.put(Readable.from([bytes]));
+      assert.equal(again.created, true);
+      assert.deepEqual(await backend.stat(digest), { size: bytes.length });
+    } finally {
+      await backend.close();
+    }
   });
 
   it('concurrent starts agree on one version', async () => {

@@ -142,9 +142,7 @@ export class LocalBackend implements StorageBackend {
     const origin = new FailureOrigin().watch(source, 'source');
     let handle: FileHandle | undefined;
     try {
-      // Created read-only: the mode applies to the new file, while this descriptor stays
-      // writable, so the later hard link needs no further write.
-      handle = await open(tempPath, 'wx', 0o444);
+      handle = await createTemp(tempPath);
       const { digest, size } = await receive(source, handle, origin, options);
       verifyPutResult(digest, size, options);
       const created = await this.#commit(tempPath, handle, digest);
@@ -164,14 +162,17 @@ export class LocalBackend implements StorageBackend {
   /** Opens the object, or `range` of it. Throws `OBJECT_NOT_FOUND` when it is absent. */
   async open(digest: Digest, range?: ByteRange): Promise<Readable> {
     if (range !== undefined) checkByteRange(range);
-    const path = await this.#objectPath(digest);
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') throw objectNotFoundError(digest, this.name);
-      throw toStorageError(err, 'open object', path);
+    let handle: FileHandle | undefined;
+    let path = '';
+    for (path of await this.#readPaths(digest)) {
+      try {
+        handle = await open(path, 'r');
+        break;
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') throw toStorageError(err, 'open object', path);
+      }
     }
+    if (handle === undefined) throw objectNotFoundError(digest, this.name);
     let size: number;
     try {
       size = (await handle.stat()).size;
@@ -190,13 +191,14 @@ export class LocalBackend implements StorageBackend {
 
   /** Returns the object's size, or null when it is absent. */
   async stat(digest: Digest): Promise<ObjectStat | null> {
-    const path = await this.#objectPath(digest);
-    try {
-      return { size: (await stat(path)).size };
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') return null;
-      throw toStorageError(err, 'stat object', path);
+    for (const path of await this.#readPaths(digest)) {
+      try {
+        return { size: (await stat(path)).size };
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') throw toStorageError(err, 'stat object', path);
+      }
     }
+    return null;
   }
 
   /** Tells whether the object is stored. */
@@ -206,14 +208,16 @@ export class LocalBackend implements StorageBackend {
 
   /** Deletes the object; returns false when it was already absent. Fan-out directories stay. */
   async delete(digest: Digest): Promise<boolean> {
-    const path = await this.#objectPath(digest);
-    try {
-      await rm(path);
-      return true;
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') return false;
-      throw toStorageError(err, 'delete object', path);
+    let deleted = false;
+    for (const path of await this.#readPaths(digest)) {
+      try {
+        await rm(path);
+        deleted = true;
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') throw toStorageError(err, 'delete object', path);
+      }
     }
+    return deleted;
   }
 
   /** Lists objects in digest order by walking the fan-out directories. */
@@ -280,28 +284,44 @@ export class LocalBackend implements StorageBackend {
       }
       // Only bytes that will be published are flushed, so storing a duplicate costs no fsync.
       await temp.sync();
-      // A fan-out directory with a kept descriptor exists already, which spares the mkdir.
-      const firstCreated = this.#fanOutHandles.has(dir)
-        ? undefined
-        : await mkdir(dir, { recursive: true });
-      // The parents' fsync is requested as soon as the directory exists, so that a concurrent
-      // writer linking into the new directory finds it pending and waits for it.
-      const parentsDurable =
-        firstCreated === undefined
-          ? this.#directorySync.settle(dirname(dir))
-          : this.#directorySync.sync(changedParents(firstCreated, dir));
-      parentsDurable.catch(() => undefined);
-      const linked = await linkNoReplace(tempPath, finalPath);
+      let { parentsDurable } = await this.#makeDirectory(dir);
+      let linked: boolean;
+      try {
+        linked = await linkNoReplace(tempPath, finalPath);
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') throw err;
+        // The directory was removed while the store ran: drop its kept descriptor, create it
+        // again and link once more.
+        this.#forgetFanOut(dir);
+        await parentsDurable.catch(() => undefined);
+        ({ parentsDurable } = await this.#makeDirectory(dir));
+        linked = await linkNoReplace(tempPath, finalPath);
+      }
       if (linked) await this.#directorySync.sync([dir]);
       else await this.#directorySync.settle(dir);
       await parentsDurable;
       return linked;
     } catch (err) {
-      // The directory is gone, so the next writer creates it again instead of trusting the
-      // kept descriptor.
-      if (errorCode(err) === 'ENOENT') this.#forgetFanOut(dir);
       throw toStorageError(err, 'commit object', finalPath);
     }
+  }
+
+  /**
+   * Creates `dir` unless it is a fan-out directory with a kept descriptor, which exists already.
+   * The parents' fsync is requested as soon as the directory exists, so that a concurrent writer
+   * linking into the new directory finds it pending and waits for it; the caller awaits
+   * `parentsDurable` before it reports the object stored.
+   */
+  async #makeDirectory(dir: string): Promise<{ parentsDurable: Promise<void> }> {
+    const firstCreated = this.#fanOutHandles.has(dir)
+      ? undefined
+      : await mkdir(dir, { recursive: true });
+    const parentsDurable =
+      firstCreated === undefined
+        ? this.#directorySync.settle(dirname(dir))
+        : this.#directorySync.sync(changedParents(firstCreated, dir));
+    parentsDurable.catch(() => undefined);
+    return { parentsDurable };
   }
 
   /**
@@ -356,9 +376,35 @@ export class LocalBackend implements StorageBackend {
     }
   }
 
+  /**
+   * Paths where the object can be, in the order to try them. A version-2 root also has the
+   * version-1 path, where a process of an older artifactstore sharing the root stores objects.
+   */
+  async #readPaths(digest: Digest): Promise<string[]> {
+    const parsed = parseDigest(digest);
+    const version = await this.#layoutVersion();
+    const primary = join(this.#root, objectKey(parsed, version));
+    return version === 1 ? [primary] : [primary, join(this.#root, objectKey(parsed, 1))];
+  }
+
   async #objectPath(digest: Digest): Promise<string> {
     const key = objectKey(parseDigest(digest), await this.#layoutVersion());
     return join(this.#root, key);
+  }
+}
+
+/**
+ * Creates the temp file read-only: the mode applies to the new file, while the returned
+ * descriptor stays writable, so the object needs no chmod before its hard link. A temp shard
+ * removed while the store ran is created again.
+ */
+async function createTemp(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx', 0o444);
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx', 0o444);
   }
 }
 
