@@ -72,7 +72,10 @@ export class Printer {
     if (this.json) {
       this.stderr.write(`${JSON.stringify({ error })}\n`);
     } else {
-      this.stderr.write(`artifactstore: ${error.message}\n`);
+      // The message of a server error tells the user to report the request id, so print it.
+      const requestId = error.details.requestId;
+      const suffix = typeof requestId === 'string' ? ` (requestId ${requestId})` : '';
+      this.stderr.write(`artifactstore: ${error.message}${suffix}\n`);
     }
     if (this.debugEnabled) this.#printStack(err);
   }
