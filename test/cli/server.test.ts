@@ -222,3 +222,30 @@ describe('cli interrupted by SIGINT', () => {
     assert.equal(result.err, 'artifactstore: cancelled by SIGINT\n');
   });
 });
+
+describe('serve on a port in use', () => {
+  let store: CliStore;
+  const occupant = createServer();
+
+  before(async () => {
+    store = await createCliStore('sqlite');
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+  });
+
+  after(async () => {
+    occupant.close();
+    await store.cleanup();
+  });
+
+  it('exits 78 and names the fix', async () => {
+    const { port } = occupant.address() as { port: number };
+    const result = await runCli(
+      ['serve', '--host', '127.0.0.1', '--port', String(port)],
+      store.env,
+    );
+    assert.equal(result.status, 78, result.err);
+    assert.match(result.err, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+    assert.match(result.err, /choose another port with --port or ARTIFACTSTORE_PORT/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { StoreError } from '../../errors/store-error.js';
 import type { Config } from '../../config/config.js';
 import { CliContext } from '../cli-context.js';
 import { parseIntegerOption } from '../option-values.js';
@@ -55,7 +56,11 @@ export function registerServeCommand(program: Command, signal: AbortSignal): voi
 
       const server = await startServer(config, logger);
       try {
-        const url = await server.listen({ host: config.host, port: config.port });
+        const url = await server
+          .listen({ host: config.host, port: config.port })
+          .catch((err: unknown) => {
+            throw listenError(err, config);
+          });
         context.printer.note(`artifactstore: listening on ${url}`);
         await waitForAbort(signal);
         logger.info({ reason: String(signal.reason) }, 'closing the server');
@@ -64,4 +69,15 @@ export function registerServeCommand(program: Command, signal: AbortSignal): voi
       }
       context.printer.note('artifactstore: server closed');
     });
+}
+
+/** Returns an error that names the fix when the address is in use, and any other error as it is. */
+function listenError(err: unknown, config: Config): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return err;
+  return new StoreError(
+    'INVALID_CONFIG',
+    `${config.host}:${config.port} is already in use; stop the process listening there, or choose another port with --port or ARTIFACTSTORE_PORT`,
+    { host: config.host, port: config.port },
+    err,
+  );
 }
