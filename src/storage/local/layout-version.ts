@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors/store-error.js';
 import { syncPath } from '../../fs/sync-path.js';
@@ -10,15 +10,11 @@ import {
   OBJECT_PREFIX,
 } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
-
-const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
-const OBJECT_NAME = /^[0-9a-f]{64}$/;
+import { FAN_OUT_NAME, OBJECT_NAME } from './list-object-files.js';
+import { linkNoReplace } from './link-no-replace.js';
 
 /** Errors of the temp write that mean the root cannot be written, though it can be read. */
 const READ_ONLY_ERRORS = new Set(['EROFS', 'EACCES', 'EPERM']);
-
-/** `link` errors of filesystems without hard links; the file is then renamed into place. */
-const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 const WHAT_TO_WRITE =
   'write 1 if objects are at blake3/ab/cd/<digest>, or 2 if they are at blake3/ab/<digest>';
@@ -119,7 +115,7 @@ async function recordLayoutVersion(root: string, version: LayoutVersion): Promis
       if (READ_ONLY_ERRORS.has(errorCode(err) ?? '')) return version;
       throw err;
     }
-    if (!(await linkOrRename(tempPath, path))) return (await readLayoutVersion(root)) ?? version;
+    if (!(await linkNoReplace(tempPath, path))) return (await readLayoutVersion(root)) ?? version;
     await syncPath(root);
     return version;
   } catch (err) {
@@ -127,18 +123,4 @@ async function recordLayoutVersion(root: string, version: LayoutVersion): Promis
   } finally {
     await rm(tempPath, { force: true }).catch(() => undefined);
   }
-}
-
-/** Links `from` to `to`; returns false when `to` exists. Renames where links are missing. */
-async function linkOrRename(from: string, to: string): Promise<boolean> {
-  try {
-    await link(from, to);
-    return true;
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EEXIST') return false;
-    if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw err;
-  }
-  await rename(from, to);
-  return true;
 }

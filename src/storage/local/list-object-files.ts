@@ -6,8 +6,11 @@ import type { LayoutVersion } from '../layout.js';
 import { resolveListLimit } from '../contract-checks.js';
 import { errorCode, toStorageError } from './fs-errors.js';
 
-const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
-const OBJECT_NAME = /^[0-9a-f]{64}$/;
+/** Name of a fan-out directory: a pair of lowercase hex digits. */
+export const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
+
+/** Name of an object file: the 64 lowercase hex digits of its digest. */
+export const OBJECT_NAME = /^[0-9a-f]{64}$/;
 
 /**
  * Lists the objects under `objectDir` (`<root>/blake3`, in layout `version`) in digest order,

@@ -1,16 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type FileHandle,
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rm,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +31,7 @@ import { errorCode, toStorageError } from './fs-errors.js';
 import { listObjectFiles } from './list-object-files.js';
 import { changedParents } from './changed-parents.js';
 import { resolveLayoutVersion } from './layout-version.js';
+import { linkNoReplace } from './link-no-replace.js';
 import { isAbandonedTemp, newTempName } from './temp-names.js';
 
 /** Settings of a `LocalBackend`. */
@@ -73,9 +63,6 @@ interface LocalBackendOptions {
   /** Directory that contains `blake3/` and `tmp/`; made absolute at construction. */
   root: string;
 }
-
-/** `link` errors that mean the filesystem has no hard links, so `put` falls back to `rename`. */
-const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /**
  * Storage backend on a local filesystem, laid out as in storage/layout.ts. Writes go to an
@@ -406,20 +393,6 @@ async function createTemp(path: string): Promise<FileHandle> {
     await mkdir(dirname(path), { recursive: true });
     return open(path, 'wx', 0o444);
   }
-}
-
-/** Hard-links `from` to `to`; returns false when `to` exists. Renames where links are missing. */
-async function linkNoReplace(from: string, to: string): Promise<boolean> {
-  try {
-    await link(from, to);
-    return true;
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EEXIST') return false;
-    if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw err;
-  }
-  await rename(from, to);
-  return true;
 }
 
 /** Writes `source` through a `HashingStream` to `sink`, which stays open for the fsync. */
