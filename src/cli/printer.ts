@@ -72,7 +72,7 @@ export class Printer {
     if (this.json) {
       this.stderr.write(`${JSON.stringify({ error })}\n`);
     } else {
-      // The message of a server error tells the user to report the request id, so print it.
+      // The message of a 5xx error refers to the request id, so the line includes it.
       const requestId = error.details.requestId;
       const suffix = typeof requestId === 'string' ? ` (requestId ${requestId})` : '';
       this.stderr.write(`artifactstore: ${error.message}${suffix}\n`);
