@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors/store-error.js';
 import { syncPath } from '../../fs/sync-path.js';
@@ -10,7 +10,7 @@ import {
   OBJECT_PREFIX,
 } from '../layout.js';
 import { errorCode, toStorageError } from './fs-errors.js';
-import { FAN_OUT_NAME, OBJECT_NAME } from './list-object-files.js';
+import { FAN_OUT_NAME, OBJECT_NAME, sortedNames } from './list-object-files.js';
 import { linkNoReplace } from './link-no-replace.js';
 
 /** Errors of the temp write that mean the root cannot be written, though it can be read. */
@@ -68,16 +68,11 @@ async function detectLayoutVersion(root: string): Promise<LayoutVersion> {
   const objectDir = join(root, OBJECT_PREFIX);
   let oneLevel: string | undefined;
   let twoLevels: string | undefined;
-  for (const first of await namesIn(objectDir, FAN_OUT_NAME)) {
+  for (const first of await sortedNames(objectDir, FAN_OUT_NAME)) {
     const firstDir = join(objectDir, first);
-    oneLevel ??= (await namesIn(firstDir, OBJECT_NAME)).map((name) => join(firstDir, name))[0];
-    if (twoLevels === undefined) {
-      for (const second of await namesIn(firstDir, FAN_OUT_NAME)) {
-        const secondDir = join(firstDir, second);
-        twoLevels = (await namesIn(secondDir, OBJECT_NAME)).map((name) => join(secondDir, name))[0];
-        if (twoLevels !== undefined) break;
-      }
-    }
+    const [object] = await sortedNames(firstDir, OBJECT_NAME);
+    if (oneLevel === undefined && object !== undefined) oneLevel = join(firstDir, object);
+    twoLevels ??= await objectBelow(firstDir);
   }
   if (oneLevel !== undefined && twoLevels !== undefined) {
     const path = join(root, LAYOUT_VERSION_FILE);
@@ -89,14 +84,14 @@ async function detectLayoutVersion(root: string): Promise<LayoutVersion> {
   return twoLevels === undefined ? NEW_LOCAL_LAYOUT_VERSION : 1;
 }
 
-/** Names in `dir` that match `pattern`; none when `dir` is missing or is not a directory. */
-async function namesIn(dir: string, pattern: RegExp): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter((name) => pattern.test(name));
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
-    throw toStorageError(err, 'list object directory', dir);
+/** Returns the path of an object file in a second-level directory under `firstDir`, if any. */
+async function objectBelow(firstDir: string): Promise<string | undefined> {
+  for (const second of await sortedNames(firstDir, FAN_OUT_NAME)) {
+    const secondDir = join(firstDir, second);
+    const [object] = await sortedNames(secondDir, OBJECT_NAME);
+    if (object !== undefined) return join(secondDir, object);
   }
+  return undefined;
 }
 
 /**

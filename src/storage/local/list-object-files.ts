@@ -70,12 +70,16 @@ async function* objectsIn(
   }
 }
 
-async function sortedNames(dir: string, pattern: RegExp): Promise<string[]> {
+/**
+ * Returns the names in `dir` that match `pattern`, sorted. A missing `dir`, or a file where a
+ * directory was expected, has no names.
+ */
+export async function sortedNames(dir: string, pattern: RegExp): Promise<string[]> {
   try {
     const names = await readdir(dir);
     return names.filter((name) => pattern.test(name)).sort();
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return [];
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
     throw toStorageError(err, 'list directory', dir);
   }
 }

@@ -162,6 +162,17 @@ describe('LocalBackend', () => {
   });
 });
 
+/** Starts a backend on `root`, runs `work` with it and closes it. */
+async function withBackend(root: string, work: (backend: LocalBackend) => Promise<void>) {
+  const backend = new LocalBackend({ root });
+  await backend.init();
+  try {
+    await work(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
 describe('local backend layout versions', () => {
   let root: string;
   beforeEach(async () => {
@@ -176,18 +187,14 @@ describe('local backend layout versions', () => {
     const oldPath = join(root, objectKey(oldDigest, 1));
     await mkdir(dirname(oldPath), { recursive: true });
     await writeFile(oldPath, old);
-    const backend = new LocalBackend({ root });
-    await backend.init();
-    try {
+    await withBackend(root, async (backend) => {
       assert.equal(await readFile(join(root, 'layout-version'), 'utf8'), '1\n');
       assert.deepEqual(await backend.stat(oldDigest), { size: old.length });
       const { digest } = await backend.put(Readable.from([Buffer.from('stored now')]));
       assert.equal((await stat(join(root, objectKey(digest, 1)))).size, 10);
       const listed = (await backend.list()).items.map((item) => item.digest);
       assert.deepEqual(listed, [oldDigest, digest].sort());
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('rejects an unknown layout version', async () => {
@@ -207,14 +214,10 @@ describe('local backend layout versions', () => {
     await mkdir(dirname(join(root, objectKey(digest, 2))), { recursive: true });
     await writeFile(join(root, objectKey(digest, 2)), bytes);
     await mkdir(join(root, 'blake3', '00', '00'), { recursive: true });
-    const backend = new LocalBackend({ root });
-    await backend.init();
-    try {
+    await withBackend(root, async (backend) => {
       assert.equal(await readFile(join(root, 'layout-version'), 'utf8'), '2\n');
       assert.deepEqual(await backend.stat(digest), { size: bytes.length });
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('rejects objects at both depths', async () => {
@@ -244,9 +247,7 @@ describe('local backend layout versions', () => {
   });
 
   it('reads and deletes objects an older process stored', async () => {
-    const backend = new LocalBackend({ root });
-    await backend.init();
-    try {
+    await withBackend(root, async (backend) => {
       const bytes = Buffer.from('stored at the version-1 path');
       const digest = digestOf(bytes);
       const oldPath = join(root, objectKey(digest, 1));
@@ -257,15 +258,11 @@ describe('local backend layout versions', () => {
       assert.equal(Buffer.concat(await read.toArray()).toString(), 'stored');
       assert.equal(await backend.delete(digest), true);
       assert.equal(await backend.exists(digest), false);
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('recreates directories removed while running', async () => {
-    const backend = new LocalBackend({ root });
-    await backend.init();
-    try {
+    await withBackend(root, async (backend) => {
       const bytes = Buffer.from('stored twice');
       const digest = digestOf(bytes);
       await backend.put(Readable.from([bytes]));
@@ -275,9 +272,7 @@ describe('local backend layout versions', () => {
       const again = await backend.put(Readable.from([bytes]));
       assert.equal(again.created, true);
       assert.deepEqual(await backend.stat(digest), { size: bytes.length });
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('concurrent starts agree on one version', async () => {

@@ -295,8 +295,8 @@ export class LocalBackend implements StorageBackend {
 
   /**
    * Creates `dir` unless it is a fan-out directory with a kept descriptor, which exists already.
-   * The parents' fsync is requested as soon as the directory exists, so that a concurrent writer
-   * linking into the new directory finds it pending and waits for it; the caller awaits
+   * The parents' fsync is requested as soon as the directory exists, so a concurrent writer that
+   * links into the new directory finds it pending and waits for it. The caller awaits
    * `parentsDurable` before it reports the object stored.
    */
   async #makeDirectory(dir: string): Promise<{ parentsDurable: Promise<void> }> {
